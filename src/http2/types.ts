@@ -1,0 +1,111 @@
+/**
+ * The contract of the HTTP/2 layer (RFC 9113, HPACK RFC 7541).
+ *
+ * `Http2ConnectionHandler` (a tcp ConnectionHandler) turns each TCP connection's two byte streams into frames,
+ * decodes header blocks with one HPACK decoder per direction, and pushes stream-level events to an
+ * `Http2Sink`. Directions here are HTTP/2 roles: 'request' flows client → server, 'response' server → client.
+ */
+import type { TcpConnection } from '../tcp/types';
+
+export type Http2Direction = 'request' | 'response';
+
+/** Where an event happened: the packet that completed the frame. */
+export interface FrameOrigin {
+  conn: Http2Connection;
+  direction: Http2Direction;
+  /** Packet number (frame.number) and timestamp of the packet that completed the HTTP/2 frame. */
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+export interface Http2Connection {
+  tcp: TcpConnection;
+  /** Index into tcp.endpoints of the client (settled by the preface, the SYN, or --http2-port). */
+  clientIndex: 0 | 1;
+  /** `ip:port` strings (IPv6 in brackets). */
+  client: string;
+  server: string;
+}
+
+/** A header field as decoded; `value` is a string (latin1/UTF-8 as sent). */
+export type HeaderField = [name: string, value: string];
+
+export interface HeadersEvent extends FrameOrigin {
+  streamId: number;
+  headers: HeaderField[];
+  endStream: boolean;
+  /**
+   * Set when HPACK decoding failed (e.g. a dynamic-table entry indexed before the capture started): the
+   * fields decoded before the failure are in `headers`; the reason is here.
+   */
+  hpackError?: string;
+  /** True for PUSH_PROMISE request headers. */
+  promised?: boolean;
+}
+
+export interface DataEvent extends FrameOrigin {
+  streamId: number;
+  /** Zero-copy view without padding, valid only during the call. */
+  data: Uint8Array;
+  endStream: boolean;
+}
+
+export interface RstStreamEvent extends FrameOrigin {
+  streamId: number;
+  errorCode: number;
+  /** RFC 9113 §7 name, e.g. CANCEL. */
+  errorName: string;
+}
+
+export interface GoawayEvent extends FrameOrigin {
+  lastStreamId: number;
+  errorCode: number;
+  errorName: string;
+  debugData: string;
+}
+
+/** One frame, for `--frames` records and `split --by method`. */
+export interface FrameEvent extends FrameOrigin {
+  type: number;
+  /** RFC 9113 §6 name, e.g. HEADERS; `UNKNOWN(0xNN)` for others. */
+  typeName: string;
+  flags: number;
+  streamId: number;
+  length: number;
+}
+
+export interface Http2Sink {
+  /** A connection has been recognised as HTTP/2 (preface seen or forced by port). */
+  connection?(conn: Http2Connection): void;
+  frame?(ev: FrameEvent): void;
+  headers(ev: HeadersEvent): void;
+  data(ev: DataEvent): void;
+  rstStream(ev: RstStreamEvent): void;
+  goaway?(ev: GoawayEvent): void;
+  /** Bytes lost in one direction (TCP gap, or bytes skipped to resynchronise on a frame boundary). */
+  gap?(conn: Http2Connection, direction: Http2Direction, lostBytes: number): void;
+  /** The TCP connection is over; streams still open are incomplete. */
+  connectionClosed(conn: Http2Connection): void;
+}
+
+export interface Http2Options {
+  /** Treat connections to these server ports as HTTP/2 even without a captured preface. */
+  http2Ports?: number[];
+  /** Open streams tracked per connection; past it the oldest is dropped and counted. */
+  maxStreamsPerConnection?: number;
+  /** Largest header block (HEADERS + CONTINUATIONs) kept; a larger one is skipped and reported. */
+  maxHeaderBlockBytes?: number;
+  /** Largest frame payload accepted (bytes); a larger length is taken as a loss of framing. */
+  maxFrameSize?: number;
+  /** Largest HPACK dynamic table (bytes) a peer may set; larger updates are clamped and reported. */
+  maxHeaderTableSize?: number;
+}
+
+export interface Http2Counters {
+  connections: number;
+  frames: number;
+  hpackErrors: number;
+  bytesSkipped: number;
+  droppedStreams: number;
+}

@@ -1,0 +1,97 @@
+/**
+ * The NDJSON record schema: the one field registry of grpctk (like Wireshark's hf_ fields). decode writes
+ * these, stats/export/split/filters read them. Documented in README.md and in schema/records.schema.json;
+ * names here are fixed, fields may be added.
+ */
+
+/** gRPC message: one length-prefixed message of a call. */
+export interface MessageRecord {
+  type: 'message';
+  /** Number of the packet that completed the HTTP/2 frame holding the message's last byte. */
+  frame: number;
+  /** ISO-8601 UTC with nanoseconds, e.g. 2026-11-21T03:39:12.123456789Z. */
+  ts: string;
+  /** Wireshark's tcp.stream. */
+  tcp_stream: number;
+  /** `ip:port`, IPv6 in brackets. */
+  client: string;
+  server: string;
+  /** HTTP/2 stream id. */
+  stream: number;
+  /** Full method path, e.g. /helloworld.Greeter/SayHello. */
+  method: string;
+  direction: 'request' | 'response';
+  /** From 0 within a call and direction. */
+  index: number;
+  compressed: boolean;
+  /** grpc-encoding in force when compressed ("gzip", "deflate", "identity"…), else null. */
+  encoding: string | null;
+  /** Message length on the wire without the 5-byte prefix. */
+  length: number;
+  /** Fully qualified protobuf type name, or null when decoded without a schema. */
+  message_type: string | null;
+  /** Canonical proto3 JSON, or the raw decode keyed by field number; null when not decodable. */
+  body: unknown;
+  /** Why the body could not be decoded as `message_type` (then `body` is the raw decode), else null. */
+  error: string | null;
+}
+
+export interface CallRecord {
+  type: 'call';
+  tcp_stream: number;
+  client: string;
+  server: string;
+  stream: number;
+  method: string;
+  authority: string | null;
+  /** ISO-8601 UTC with nanoseconds: the request HEADERS packet and the packet that ended the stream. */
+  start: string;
+  end: string | null;
+  duration_ms: number | null;
+  /** :status of the response headers, or null. */
+  http_status: number | null;
+  /** grpc-status number, or null when none was seen. */
+  status: number | null;
+  /** Canonical name (OK, CANCELLED, …), or null. */
+  status_name: string | null;
+  /** grpc-message, percent-decoded, or null. */
+  grpc_message: string | null;
+  /** Header names as sent (lower case); repeated names joined with ", "; -bin values as base64. */
+  request_headers: Record<string, string>;
+  response_headers: Record<string, string>;
+  trailers: Record<string, string>;
+  request_messages: number;
+  response_messages: number;
+  /** Sum of message lengths (without prefixes) per direction. */
+  request_bytes: number;
+  response_bytes: number;
+  /** True when the stream ended (END_STREAM both ways, or RST_STREAM) within the capture. */
+  complete: boolean;
+  /** RST_STREAM / GOAWAY error name (e.g. CANCEL) when the stream was reset, else null. */
+  reset: string | null;
+  first_frame: number;
+  last_frame: number;
+  /** grpc-timeout in milliseconds, when the request carried one. */
+  timeout_ms?: number | null;
+  /** grpc-status-details-bin decoded as google.rpc.Status, when present. */
+  status_details?: unknown;
+  /** Problems met while decoding the call (HPACK errors, lost bytes), when any. */
+  errors?: string[];
+}
+
+/** One HTTP/2 frame (decode --frames). */
+export interface FrameRecord {
+  type: 'frame';
+  frame: number;
+  ts: string;
+  tcp_stream: number;
+  client: string;
+  server: string;
+  direction: 'request' | 'response';
+  stream: number;
+  frame_type: string;
+  flags: number;
+  length: number;
+}
+
+export type GrpcRecord = MessageRecord | CallRecord | FrameRecord;
