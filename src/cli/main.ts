@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_INPUT, EXIT_USAGE, GrpctkError } from '../errors';
 import { version } from '../version';
+import { register as registerDecode } from './decode';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerDecode(program);
   return program;
 }
 
@@ -31,6 +33,8 @@ function exitCodeFor(err: unknown): number {
     return EXIT_USAGE;
   }
   if (err instanceof GrpctkError) {
+    // exit code 0: the reader of our output went away (`| head`): nothing to say.
+    if (err.exitCode === 0) return 0;
     process.stderr.write(`grpctk: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }

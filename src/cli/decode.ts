@@ -1,0 +1,103 @@
+/**
+ * grpctk decode: every gRPC call in a capture, with metadata, messages and status; as text (default),
+ * NDJSON (the record schema) or one JSON array.
+ */
+import { Command, Option } from 'commander';
+import { addDecodeOptions, DecodeFlags, pipelineOptionsFrom } from './options';
+import { addFilterOptions, filterFromOptions } from '../filter';
+import { checkInput, readRecords, reportWarnings } from '../pipeline';
+import { openOutput } from '../output/sink';
+import { NdjsonWriter } from '../output/ndjson';
+import { JsonArrayWriter } from '../output/json';
+import { TextWriter, useColor } from '../output/text';
+import { CallGrouper, CallGroupSink } from '../output/group';
+import type { RecordSink } from '../grpc/types';
+import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import { inputArgument } from './input';
+
+interface Flags extends DecodeFlags {
+  readFile?: string;
+  format: 'text' | 'ndjson' | 'json';
+  output?: string;
+  frames?: boolean;
+  color?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('decode')
+    .description('show every gRPC call in a capture: metadata, messages as protobuf JSON, status, timing')
+    .argument('[input]', 'capture file (pcap, pcapng, optionally gzip-compressed), or - for stdin')
+    .option('-r, --read-file <file>', 'the capture to read (same as INPUT, as in tshark)')
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['text', 'ndjson', 'json']).default('text'))
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--frames', 'also output every HTTP/2 frame')
+    .option('--no-color', 'no colours in text output (also: NO_COLOR=1)');
+  addDecodeOptions(cmd);
+  addFilterOptions(cmd);
+  cmd.action(async (input: string | undefined, flags: Flags) => {
+    await runDecode(inputArgument(input, flags.readFile), flags);
+  });
+}
+
+async function runDecode(input: string, flags: Flags): Promise<void> {
+  checkInput(input);
+  const options = pipelineOptionsFrom(flags);
+  options.frames = Boolean(flags.frames);
+  const filter = filterFromOptions(flags);
+  const out = openOutput(flags.output);
+  let json: JsonArrayWriter | undefined;
+  let grouper: CallGrouper | undefined;
+  let sink: RecordSink;
+
+  const keepGroup = (call: CallRecord, messages: MessageRecord[]): MessageRecord[] | undefined =>
+    filter.matchCall(call) ? messages.filter((m) => filter.matchMessage(m)) : undefined;
+
+  if (flags.format === 'ndjson' && !filter.needsCall) {
+    // Streaming: each record as soon as it is decoded.
+    const nd = new NdjsonWriter(out);
+    sink = {
+      message: (m) => { if (filter.matchMessage(m)) nd.message(m); },
+      call: (c) => { if (filter.matchCall(c)) nd.call(c); },
+      frame: (f) => nd.frame(f),
+    };
+  } else {
+    let target: CallGroupSink & { frame(f: FrameRecord): void };
+    if (flags.format === 'json') target = json = new JsonArrayWriter(out);
+    else if (flags.format === 'text') target = new TextWriter(out, useColor(out.isTTY, flags.color));
+    else {
+      // NDJSON with a filter on the call's outcome: a call's messages wait for it.
+      const nd = new NdjsonWriter(out);
+      target = {
+        group: (call, messages) => { for (const m of messages) nd.message(m); nd.call(call); },
+        partial: (messages) => { for (const m of messages) nd.message(m); },
+        frame: (f) => nd.frame(f),
+      };
+    }
+    const filtered: CallGroupSink = {
+      group: (call, messages) => {
+        const kept = keepGroup(call, messages);
+        if (kept) target.group(call, kept);
+      },
+      partial: (messages) => target.partial(messages.filter((m) => filter.matchMessage(m) && !filter.needsCall)),
+    };
+    grouper = new CallGrouper(filtered);
+    const g = grouper;
+    sink = { message: (m) => g.message(m), call: (c) => g.call(c), frame: (f) => target.frame(f) };
+  }
+
+  try {
+    const summary = await readRecords(input, sink, options, out);
+    reportWarnings(summary, options.quiet);
+  } finally {
+    // Close the JSON array and write what was gathered even when the input ended in a fault.
+    try {
+      grouper?.flush();
+      json?.close();
+      await out.close();
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
+  }
+}

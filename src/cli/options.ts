@@ -1,0 +1,74 @@
+/**
+ * Flags shared by every subcommand that decodes captures (decode, stats, export, split --by method): schema
+ * sources, HTTP/2 ports, limits, progress. Declared once so the spellings and defaults never drift.
+ */
+import { Command, Option } from 'commander';
+import type { PipelineOptions } from '../pipeline';
+import { DEFAULT_LIMITS } from '../limits';
+import { collect, parseCount, parseSize } from './units';
+
+export interface DecodeFlags {
+  protoPath?: string[];
+  proto?: string[];
+  descriptorSet?: string[];
+  http2Port?: string[];
+  protoNames?: boolean;
+  maxMessageSize?: string;
+  maxDecompressedSize?: string;
+  maxDepth?: string;
+  maxStreams?: string;
+  maxConnections?: string;
+  maxBuffered?: string;
+  quiet?: boolean;
+  progress?: boolean;
+}
+
+export function addDecodeOptions(cmd: Command): Command {
+  return cmd
+    .option('-I, --proto-path <dir>', 'load every .proto under DIR; imports resolve against every -I (repeatable)', collect)
+    .option('--proto <file>', 'load one .proto file (repeatable)', collect)
+    .option('--descriptor-set <file>', 'load a FileDescriptorSet (protoc -o, buf build) (repeatable)', collect)
+    .option('--proto-names', 'keep .proto field names in message bodies instead of lowerCamelCase')
+    .option('--http2-port <port>', 'treat TCP connections to PORT as HTTP/2 even without a captured preface (repeatable)', collect)
+    .addOption(new Option('--max-message-size <size>', 'largest gRPC message decoded; larger ones are skipped and reported')
+      .default(undefined, sizeText(DEFAULT_LIMITS.maxMessageBytes)))
+    .addOption(new Option('--max-decompressed-size <size>', 'largest size a compressed message may inflate to')
+      .default(undefined, sizeText(DEFAULT_LIMITS.maxDecompressedBytes)))
+    .addOption(new Option('--max-depth <n>', 'protobuf nesting depth decoded; deeper fields are shown as bytes')
+      .default(undefined, String(DEFAULT_LIMITS.maxDepth)))
+    .addOption(new Option('--max-streams <n>', 'HTTP/2 streams tracked per connection; the oldest open one is dropped past it')
+      .default(undefined, String(DEFAULT_LIMITS.maxStreamsPerConnection)))
+    .addOption(new Option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed past it')
+      .default(undefined, String(DEFAULT_LIMITS.maxConnections)))
+    .addOption(new Option('--max-buffered <size>', 'out-of-order TCP bytes held per direction while waiting for a missing segment')
+      .default(undefined, sizeText(DEFAULT_LIMITS.maxBufferedBytesPerDirection)))
+    .option('-q, --quiet', 'no progress and no summary warnings on stderr');
+}
+
+export function sizeText(n: number): string {
+  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}MiB`;
+  if (n % 1024 === 0) return `${n / 1024}KiB`;
+  return String(n);
+}
+
+export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
+  const limits = { ...DEFAULT_LIMITS };
+  if (flags.maxMessageSize !== undefined) limits.maxMessageBytes = parseSize(flags.maxMessageSize, '--max-message-size');
+  if (flags.maxDecompressedSize !== undefined) limits.maxDecompressedBytes = parseSize(flags.maxDecompressedSize, '--max-decompressed-size');
+  if (flags.maxDepth !== undefined) limits.maxDepth = parseCount(flags.maxDepth, '--max-depth', 1, 10_000);
+  if (flags.maxStreams !== undefined) limits.maxStreamsPerConnection = parseCount(flags.maxStreams, '--max-streams', 1);
+  if (flags.maxConnections !== undefined) limits.maxConnections = parseCount(flags.maxConnections, '--max-connections', 1);
+  if (flags.maxBuffered !== undefined) limits.maxBufferedBytesPerDirection = parseSize(flags.maxBuffered, '--max-buffered');
+  return {
+    schema: {
+      protoPaths: flags.protoPath ?? [],
+      protoFiles: flags.proto ?? [],
+      descriptorSets: flags.descriptorSet ?? [],
+    },
+    http2Ports: (flags.http2Port ?? []).map((p) => parseCount(p, '--http2-port', 1, 65535)),
+    protoNames: Boolean(flags.protoNames),
+    frames: false,
+    limits,
+    quiet: Boolean(flags.quiet),
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The output edge: where records and tables leave grpctk. Writers above it are synchronous (`write(text)`);
+ * this buffers, respects backpressure between input chunks (`drain()`), and turns the ways output can fail
+ * into what a user expects:
+ *  - stdout closed by the reader (`grpctk decode … | head`): stop quietly, exit 0 (OutputClosed);
+ *  - a file that cannot be written (disk full, read-only, no such directory): one line, exit 1; a regular
+ *    file is written under a temporary name and renamed into place only when complete, so a half-written
+ *    file is never presented as the result.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GrpctkError, EXIT_INPUT, EXIT_OK } from '../errors';
+
+/** Thrown when the consumer of stdout went away; the CLI exits 0 without a message. */
+export class OutputClosed extends GrpctkError {
+  constructor() {
+    super('output closed', EXIT_OK);
+  }
+}
+
+export class OutputError extends GrpctkError {
+  constructor(message: string) {
+    super(message, EXIT_INPUT);
+  }
+}
+
+/** Bytes gathered before a write to the underlying stream: large writes, few syscalls. */
+const CHUNK_BYTES = 256 * 1024;
+
+export interface Output {
+  /** Queue text; never blocks. Throws OutputClosed / OutputError once the edge has failed. */
+  write(text: string): void;
+  /** Resolves when the underlying stream can take more (call between input chunks). */
+  drain(): Promise<void>;
+  /** Flush and close; for a file, move it into place. */
+  close(): Promise<void>;
+  /** Remove a partial file after a failure (no-op for stdout). */
+  abort(): Promise<void>;
+  readonly isTTY: boolean;
+}
+
+function describe(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOSPC': return 'no space left on device';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'read-only file system';
+    case 'ENOENT': return 'no such file or directory';
+    case 'EISDIR': return 'is a directory';
+    case 'EDQUOT': return 'disk quota exceeded';
+    default: return err.message.replace(/^[A-Z]+: /, '');
+  }
+}
+
+class StreamOutput implements Output {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private failure: GrpctkError | undefined;
+  private waiting = false;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean },
+    private readonly label: string,
+    readonly isTTY: boolean,
+    private readonly finish: (ok: boolean) => Promise<void>,
+  ) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.failure = err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED'
+        ? new OutputClosed()
+        : new OutputError(`cannot write ${label}: ${describe(err)}`);
+    });
+  }
+
+  write(text: string): void {
+    if (this.failure) throw this.failure;
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= CHUNK_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.stream.write(text);
+  }
+
+  async drain(): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.flush();
+    if (this.stream.writableNeedDrain && !this.waiting) {
+      this.waiting = true;
+      await new Promise<void>((resolve) => {
+        const done = () => { this.stream.off('drain', done); this.stream.off('error', done); resolve(); };
+        this.stream.on('drain', done);
+        this.stream.on('error', done);
+      });
+      this.waiting = false;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) this.flush();
+    // `finish` checks `failed` again once the stream has ended: a write error surfaces only then.
+    await this.finish(!this.failure);
+    if (this.failure) throw this.failure;
+  }
+
+  async abort(): Promise<void> {
+    this.pending = [];
+    await this.finish(false).catch(() => undefined);
+  }
+}
+
+/**
+ * Open `-o FILE` (or stdout when `file` is undefined or '-').
+ */
+export function openOutput(file?: string): Output {
+  if (file === undefined || file === '-') {
+    const out = process.stdout;
+    return new StreamOutput(out, 'standard output', Boolean(out.isTTY), async () => {
+      if (out.writableNeedDrain) await new Promise<void>((r) => { out.once('drain', r); out.once('error', () => r()); });
+    });
+  }
+  let regular = true;
+  try {
+    regular = fs.statSync(file).isFile();
+  } catch {
+    regular = true; // does not exist yet
+  }
+  // Special files (/dev/stdout, /dev/full, a FIFO) are written in place; regular files atomically.
+  const target = regular ? path.join(path.dirname(file), `.${path.basename(file)}.grpctk-${process.pid}.tmp`) : file;
+  let fd: number;
+  try {
+    fd = fs.openSync(target, 'w');
+  } catch (err) {
+    throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
+  }
+  const stream = fs.createWriteStream('', { fd, highWaterMark: CHUNK_BYTES });
+  // eslint-disable-next-line prefer-const
+  let output: StreamOutput;
+  const finish = async (ok: boolean): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      if (stream.closed) return resolve();
+      stream.end(() => resolve());
+      stream.once('error', () => resolve());
+    });
+    if (!regular) return;
+    if (ok && !output.failed) {
+      try {
+        fs.renameSync(target, file);
+      } catch (err) {
+        fs.rmSync(target, { force: true });
+        throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
+      }
+    } else {
+      fs.rmSync(target, { force: true });
+    }
+  };
+  output = new StreamOutput(stream, file, false, finish);
+  return output;
+}

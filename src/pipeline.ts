@@ -1,0 +1,195 @@
+/**
+ * Composes the layers into one stream of records:
+ *
+ *   input edge → pcap reader → link/IP → TCP reassembly → HTTP/2 + HPACK → gRPC calls → protobuf → records
+ *
+ * or, for NDJSON input (what `grpctk decode --format ndjson` wrote), input edge → record reader → records.
+ * Everything below this file is synchronous and push-style; this is where the async edge (file or stdin,
+ * output backpressure) meets it. On bad input the layers are still flushed, so every call complete before the
+ * fault is emitted, and then the error is thrown for the CLI to report.
+ */
+import * as fs from 'fs';
+import { GrpctkError, InputError, UsageError } from './errors';
+import { openInput } from './input/open';
+import { CaptureReader } from './pcap/reader';
+import type { CaptureSink, Packet } from './pcap/types';
+import { PacketDecoder } from './net/decode';
+import { Assembler } from './tcp/assembler';
+import { http2HandlerFactory } from './http2/connection';
+import { GrpcCallTracker } from './grpc/calls';
+import type { RecordSink } from './grpc/types';
+import { loadSchema } from './protobuf/schema';
+import type { MessageDecoder, SchemaSources } from './protobuf/types';
+import { RecordReader } from './records/reader';
+import type { Limits } from './limits';
+import type { Output } from './output/sink';
+import { Progress } from './output/progress';
+
+export interface PipelineOptions {
+  schema: SchemaSources;
+  http2Ports: number[];
+  protoNames: boolean;
+  /** Emit frame records (decode --frames). */
+  frames: boolean;
+  limits: Limits;
+  /** No progress line and no summary warnings on stderr. */
+  quiet: boolean;
+}
+
+export interface PipelineSummary {
+  kind: 'capture' | 'ndjson';
+  bytesRead: number;
+  packets: number;
+  calls: number;
+  messages: number;
+  /** One line each: what was skipped or lost (unsupported link types, TCP gaps, HPACK errors …). */
+  warnings: string[];
+}
+
+/** Something that wants to see every packet as it goes by, beside the decode (split uses it). */
+export interface PacketTap {
+  packet(packet: Packet, tcpStream: number | undefined): void;
+}
+
+export async function loadDecoder(sources: SchemaSources): Promise<MessageDecoder> {
+  return await loadSchema(sources);
+}
+
+/**
+ * Read `input` (a path or '-'), a capture or NDJSON, and push every record into `sink`.
+ * `output` (when given) is drained between input chunks so a slow consumer slows the reading down.
+ */
+export async function readRecords(
+  input: string,
+  sink: RecordSink,
+  options: PipelineOptions,
+  output?: Output,
+): Promise<PipelineSummary> {
+  const opened = await openInput(input);
+  if (opened.kind === 'text') return readNdjson(opened, sink, options, output);
+  return decodeCapture(opened, sink, options, output);
+}
+
+type Opened = Awaited<ReturnType<typeof openInput>>;
+
+async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
+  const summary: PipelineSummary = { kind: 'ndjson', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
+  const counting: RecordSink = {
+    message: (r) => { summary.messages++; sink.message(r); },
+    call: (r) => { summary.calls++; sink.call(r); },
+    frame: (r) => sink.frame?.(r),
+  };
+  const reader = new RecordReader(counting);
+  const progress = Progress.forStderr(options.quiet, opened.size);
+  try {
+    for await (const chunk of opened.stream) {
+      summary.bytesRead += chunk.length;
+      reader.push(chunk);
+      progress.update(summary.bytesRead, 0, summary.calls);
+      if (output) await output.drain();
+    }
+    reader.end();
+  } finally {
+    progress.done();
+  }
+  return summary;
+}
+
+async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, tap?: PacketTap): Promise<PipelineSummary> {
+  const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
+  const decoder = await loadDecoder(options.schema);
+  const counting: RecordSink = {
+    message: (r) => { summary.messages++; sink.message(r); },
+    call: (r) => { summary.calls++; sink.call(r); },
+    frame: options.frames ? (r) => sink.frame?.(r) : undefined,
+  };
+  const limits = options.limits;
+  const tracker = new GrpcCallTracker(counting, decoder, {
+    maxMessageBytes: limits.maxMessageBytes,
+    maxDecompressedBytes: limits.maxDecompressedBytes,
+    maxDepth: limits.maxDepth,
+    protoNames: options.protoNames,
+    frames: options.frames,
+  });
+  const http2 = http2HandlerFactory(tracker, {
+    http2Ports: options.http2Ports,
+    maxStreamsPerConnection: limits.maxStreamsPerConnection,
+  });
+  const assembler = new Assembler(http2.factory ?? http2, {
+    maxConnections: limits.maxConnections,
+    maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
+    maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
+  });
+  const net = new PacketDecoder();
+  const captureSink: CaptureSink = {
+    packet(packet: Packet): void {
+      summary.packets++;
+      const segment = net.decode(packet);
+      const conn = segment ? assembler.segment(segment) : undefined;
+      if (tap) tap.packet(packet, conn?.index);
+    },
+  };
+  const reader = new CaptureReader(captureSink);
+  const progress = Progress.forStderr(options.quiet, opened.size);
+  let failure: unknown;
+  try {
+    for await (const chunk of opened.stream) {
+      summary.bytesRead += chunk.length;
+      reader.push(chunk);
+      progress.update(summary.bytesRead, summary.packets, summary.calls);
+      if (output) await output.drain();
+    }
+    reader.end();
+  } catch (err) {
+    // An input fault: keep what was good. An output fault (closed pipe, full disk): stop at once.
+    if (!(err instanceof InputError)) {
+      progress.done();
+      throw err;
+    }
+    failure = err;
+  }
+  progress.done();
+  assembler.flush();
+  tracker.finish();
+  summary.warnings.push(...warningsFrom(net.counters, assembler.counters, http2.counters));
+  if (failure) {
+    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    summary.warnings = [];
+    throw failure;
+  }
+  return summary;
+}
+
+function plural(n: number, one: string, many = one + 's'): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {
+  const out: string[] = [];
+  if (net.unsupportedLinkType) out.push(`${plural(net.unsupportedLinkType, 'packet')} of unsupported link types skipped`);
+  if (net.malformed) out.push(`${plural(net.malformed, 'malformed packet')} skipped`);
+  if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);
+  if (tcp.gaps) out.push(`TCP: ${plural(tcp.gaps, 'gap')} in reassembly, ${plural(tcp.bytesLost, 'byte')} lost (segments not captured)`);
+  if (tcp.evictedConnections) out.push(`TCP: ${plural(tcp.evictedConnections, 'connection')} closed early by --max-connections`);
+  if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} could not be fully decoded (HPACK state from before the capture?)`);
+  if (http2?.droppedStreams) out.push(`HTTP/2: ${plural(http2.droppedStreams, 'stream')} dropped by --max-streams`);
+  return out;
+}
+
+/** Print the summary warnings (unless --quiet). */
+export function reportWarnings(summary: PipelineSummary, quiet: boolean): void {
+  if (quiet) return;
+  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+}
+
+/** The user named an input that does not exist: a usage error (exit 2), before anything is read. */
+export function checkInput(input: string): void {
+  if (input === '-') return;
+  try {
+    fs.statSync(input);
+  } catch {
+    throw new UsageError(`cannot open ${input}: no such file`);
+  }
+}
+
+export { GrpctkError };
