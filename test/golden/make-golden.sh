@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Writes the golden files of test/golden/ from the sample captures with tshark (Wireshark 4.0.17 made the
+# committed ones; tests only read the committed files, so CI needs no tshark). See test/golden/README.md.
+#
+#   test/golden/make-golden.sh                        # every capture in samples/
+#   test/golden/make-golden.sh grpcjs-basic.pcapng    # only the named captures
+#
+# Per capture F (its file name, extension included): F.packets.tsv, F.grpc.json, F.bytes.tsv.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+OUT=$ROOT/test/golden
+SAMPLES=$ROOT/samples
+NORM=$OUT/tshark2golden.py
+
+die() { echo "make-golden: $*" >&2; exit 1; }
+command -v tshark >/dev/null || die "tshark not found: install Wireshark's tshark (Debian: apt-get install tshark)"
+command -v python3 >/dev/null || die "python3 not found"
+
+# Server ports of each capture (Wireshark only dissects HTTP/2 on these with "Decode As"). Ports that carry
+# something else (non-grpc's HTTP/1.1 server on 50061) are left out on purpose.
+ports_of() {
+  case "$1" in
+    grpcjs-basic*) echo 50051 ;;
+    grpcio-basic*) echo 50052 ;;
+    mixed*) echo 50053,50054 ;;
+    non-grpc*) echo 50060,50062 ;;
+    any-sll*) echo 50070 ;;
+    hostile*) echo 50080 ;;
+    large-messages*) echo 50090 ;;
+    *) die "no ports known for $1: add it to ports_of in $0" ;;
+  esac
+}
+
+# The protobuf search paths: the samples' protos (loaded), and the well-known types (google/protobuf/*.proto)
+# from protoc's include directory or grpc_tools' copy.
+WKT=""
+for d in /usr/include /usr/lib/python3/dist-packages/grpc_tools/_proto; do
+  [ -f "$d/google/protobuf/timestamp.proto" ] && { WKT=$d; break; }
+done
+[ -n "$WKT" ] || die "google/protobuf/timestamp.proto not found (install protobuf-compiler or python3-grpc-tools)"
+
+golden() {
+  local file=$1 ports dopts=() p
+  ports=$(ports_of "$file")
+  for p in ${ports//,/ }; do dopts+=(-d "tcp.port==$p,http2"); done
+  local tshark_opts=(
+    -n
+    -o "uat:protobuf_search_paths:\"$WKT\",\"FALSE\""
+    -o "uat:protobuf_search_paths:\"$SAMPLES/protos\",\"TRUE\""
+    -o tcp.desegment_tcp_streams:TRUE
+    -o tcp.reassemble_out_of_order:TRUE
+    "${dopts[@]}"
+  )
+  local in=$SAMPLES/$file
+  tshark -r "$in" -T fields -E header=y -E separator=/t \
+    -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.len -e tcp.srcport -e tcp.dstport \
+    -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst >"$OUT/$file.packets.tsv.tmp"
+  tshark -r "$in" "${tshark_opts[@]}" -T pdml -J 'frame ip ipv6 tcp http2 grpc protobuf' \
+    | python3 "$NORM" grpc "$ports" >"$OUT/$file.grpc.json.tmp"
+  tshark -r "$in" -n -Y '!tcp.analysis.retransmission' -T fields -E header=y -E separator=/t \
+    -e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.len \
+    -e tcp.flags.syn -e tcp.flags.ack \
+    | python3 "$NORM" bytes "$ports" >"$OUT/$file.bytes.tsv.tmp"
+  local f
+  for f in packets.tsv grpc.json bytes.tsv; do mv "$OUT/$file.$f.tmp" "$OUT/$file.$f"; done
+  echo "make-golden: $file: $(($(wc -l <"$OUT/$file.packets.tsv") - 1)) packets," \
+    "$(grep -c '"direction"' "$OUT/$file.grpc.json" || true) gRPC messages," \
+    "$(grep -c '"method"' "$OUT/$file.grpc.json" || true) calls"
+}
+
+FILES=()
+if [ $# -gt 0 ]; then
+  FILES=("$@")
+else
+  for f in "$SAMPLES"/*.pcapng "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng.gz; do
+    [ -e "$f" ] && FILES+=("$(basename "$f")")
+  done
+fi
+[ ${#FILES[@]} -gt 0 ] || die "no captures in samples/: run samples/make-samples.sh first"
+for f in "${FILES[@]}"; do
+  [ -f "$SAMPLES/$f" ] || die "no such capture samples/$f"
+  golden "$f"
+done
