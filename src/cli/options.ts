@@ -2,7 +2,7 @@
  * Flags shared by every subcommand that decodes captures (decode, stats, export, split --by method): schema
  * sources, HTTP/2 ports, limits, progress. Declared once so the spellings and defaults never drift.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { PipelineOptions } from '../pipeline';
 import { DEFAULT_LIMITS } from '../limits';
 import { collect, parseCount, parseSize } from './units';
@@ -30,18 +30,12 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--descriptor-set <file>', 'load a FileDescriptorSet (protoc -o, buf build) (repeatable)', collect)
     .option('--proto-names', 'keep .proto field names in message bodies instead of lowerCamelCase')
     .option('--http2-port <port>', 'treat TCP connections to PORT as HTTP/2 even without a captured preface (repeatable)', collect)
-    .addOption(new Option('--max-message-size <size>', 'largest gRPC message decoded; larger ones are skipped and reported')
-      .default(undefined, sizeText(DEFAULT_LIMITS.maxMessageBytes)))
-    .addOption(new Option('--max-decompressed-size <size>', 'largest size a compressed message may inflate to')
-      .default(undefined, sizeText(DEFAULT_LIMITS.maxDecompressedBytes)))
-    .addOption(new Option('--max-depth <n>', 'protobuf nesting depth decoded; deeper fields are shown as bytes')
-      .default(undefined, String(DEFAULT_LIMITS.maxDepth)))
-    .addOption(new Option('--max-streams <n>', 'HTTP/2 streams tracked per connection; the oldest open one is dropped past it')
-      .default(undefined, String(DEFAULT_LIMITS.maxStreamsPerConnection)))
-    .addOption(new Option('--max-connections <n>', 'TCP connections tracked at once; the least recently active is closed past it')
-      .default(undefined, String(DEFAULT_LIMITS.maxConnections)))
-    .addOption(new Option('--max-buffered <size>', 'out-of-order TCP bytes held per direction while waiting for a missing segment')
-      .default(undefined, sizeText(DEFAULT_LIMITS.maxBufferedBytesPerDirection)))
+    .option('--max-message-size <size>', `largest gRPC message decoded; larger ones are skipped and reported (default: ${sizeText(DEFAULT_LIMITS.maxMessageBytes)})`)
+    .option('--max-decompressed-size <size>', `largest size a compressed message may inflate to (default: ${sizeText(DEFAULT_LIMITS.maxDecompressedBytes)})`)
+    .option('--max-depth <n>', `protobuf nesting depth decoded; deeper fields are shown as bytes (default: ${String(DEFAULT_LIMITS.maxDepth)})`)
+    .option('--max-streams <n>', `HTTP/2 streams tracked per connection; the oldest open one is dropped past it (default: ${String(DEFAULT_LIMITS.maxStreamsPerConnection)})`)
+    .option('--max-connections <n>', `TCP connections tracked at once; the least recently active is closed past it (default: ${String(DEFAULT_LIMITS.maxConnections)})`)
+    .option('--max-buffered <size>', `out-of-order TCP bytes held per direction while waiting for a missing segment (default: ${sizeText(DEFAULT_LIMITS.maxBufferedBytesPerDirection)})`)
     .option('-q, --quiet', 'no progress and no summary warnings on stderr');
 }
 

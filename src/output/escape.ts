@@ -6,8 +6,10 @@
 
 // C0 controls except none, DEL, C1 controls (U+0080–U+009F: 8-bit CSI among them), line/paragraph separators,
 // and the bidirectional overrides that can make text read differently from what it is (CVE-2021-42574).
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// In JSON text, C0 controls can only be structure (pretty-printing's newlines): JSON.stringify escapes them
+// inside strings. What it leaves raw is DEL, C1 and the separators and overrides below.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_JSON_TEST = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 // eslint-disable-next-line no-control-regex
 const UNSAFE_TEST = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
@@ -31,6 +33,6 @@ export function escapeText(s: string): string {
  * they become \uXXXX escapes, which every JSON parser reads back as the same string.
  */
 export function escapeJson(json: string): string {
-  if (!UNSAFE_TEST.test(json)) return json;
-  return json.replace(UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  if (!UNSAFE_IN_JSON_TEST.test(json)) return json;
+  return json.replace(UNSAFE_IN_JSON, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }

@@ -64,6 +64,8 @@ class StreamOutput implements Output {
     private readonly finish: (ok: boolean) => Promise<void>,
   ) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // The first failure is the one to report; later ones are its consequences.
+      if (this.failure) return;
       this.failure = err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED'
         ? new OutputClosed()
         : new OutputError(`cannot write ${label}: ${describe(err)}`);
@@ -145,10 +147,12 @@ export function openOutput(file?: string): Output {
   // eslint-disable-next-line prefer-const
   let output: StreamOutput;
   const finish = async (ok: boolean): Promise<void> => {
+    // Wait for 'close', which comes after any write error has been emitted, so `failed` is final.
     await new Promise<void>((resolve) => {
+      // A failed write destroys the stream at once but emits 'error' and 'close' a tick later.
       if (stream.closed) return resolve();
-      stream.end(() => resolve());
-      stream.once('error', () => resolve());
+      stream.once('close', () => resolve());
+      if (!stream.destroyed) stream.end();
     });
     if (!regular) return;
     if (ok && !output.failed) {

@@ -1,0 +1,160 @@
+/**
+ * grpctk export: calls or messages as CSV for a spreadsheet, or as NDJSON / one JSON array for anything
+ * else, from a capture or from `grpctk decode --format ndjson` output; columns are record field names
+ * (../records/fields.ts), with dots to reach inside objects.
+ */
+import { Command, Option } from 'commander';
+import { InputError, UsageError } from '../errors';
+import { addFilterOptions, filterFromOptions, joinMessagesWithCalls, type RecordFilter } from '../filter';
+import type { RecordSink } from '../grpc/types';
+import { CsvWriter } from '../output/csv';
+import { openOutput } from '../output/sink';
+import { checkInput, readRecords, reportWarnings } from '../pipeline';
+import { pickPath, projectRecord, resolveColumns } from '../records/columns';
+import type { CallRecord, MessageRecord } from '../records/types';
+import { inputArgument } from './input';
+import { addDecodeOptions, type DecodeFlags, pipelineOptionsFrom } from './options';
+
+export type ExportFormat = 'csv' | 'ndjson' | 'json';
+export type ExportRecords = 'calls' | 'messages';
+
+interface Flags extends DecodeFlags {
+  readFile?: string;
+  format: ExportFormat;
+  records: ExportRecords;
+  columns?: string;
+  output?: string;
+  bom?: boolean;
+  sanitize: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('export')
+    .description('write calls or messages as CSV (spreadsheets), NDJSON or JSON')
+    .argument('[input]', 'capture file (pcap, pcapng, optionally gzip-compressed) or decode NDJSON, or - for stdin')
+    .option('-r, --read-file <file>', 'the input to read (same as INPUT, as in tshark)')
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['csv', 'ndjson', 'json']).default('csv'))
+    .addOption(new Option('--records <kind>', 'one row per call or per message').choices(['calls', 'messages']).default('calls'))
+    .option('--columns <list>', 'record fields to write, comma-separated; dots reach inside (request_headers.user-agent)')
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--bom', 'CSV: start with a UTF-8 byte order mark (for Excel)')
+    .option('--no-sanitize', 'CSV: do not neutralize cells that a spreadsheet would run as formulas (= + - @ tab CR)');
+  addDecodeOptions(cmd);
+  addFilterOptions(cmd);
+  cmd.action(async (input: string | undefined, flags: Flags) => {
+    await runExport(inputArgument(input, flags.readFile), flags);
+  });
+}
+
+async function runExport(input: string, flags: Flags): Promise<void> {
+  checkInput(input);
+  if (flags.bom && flags.format !== 'csv') throw new UsageError('--bom applies to --format csv only');
+  const options = pipelineOptionsFrom(flags);
+  const filter = filterFromOptions(flags);
+  const out = openOutput(flags.output);
+  let fault: InputError | undefined;
+  try {
+    const exporter = new RecordExporter((text) => out.write(text), {
+      format: flags.format,
+      records: flags.records,
+      columns: flags.columns,
+      sanitize: flags.sanitize,
+      bom: flags.bom,
+      filter,
+    });
+    try {
+      const summary = await readRecords(input, exporter, options, out);
+      reportWarnings(summary, options.quiet);
+    } catch (err) {
+      // An input fault keeps what was exported before it (closed properly), then exits 1.
+      if (!(err instanceof InputError)) throw err;
+      fault = err;
+    }
+    exporter.end();
+    await out.close();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  if (fault) throw fault;
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  records: ExportRecords;
+  /** `--columns` as typed (comma-separated); the registry's order when absent. */
+  columns?: string;
+  /** CSV formula neutralization (default true). */
+  sanitize?: boolean;
+  bom?: boolean;
+  filter?: RecordFilter;
+}
+
+/**
+ * The export core, a RecordSink writing text through `write` as records arrive:
+ *  - csv: a header row, then one row per record, cells per ../output/csv.ts;
+ *  - ndjson: one record per line, whole (exactly as decode wrote it) or, with --columns, an object of
+ *    the columns keyed by their names as typed;
+ *  - json: the same objects in one array.
+ * Messages under --status wait for their call (../filter/join.ts).
+ */
+export class RecordExporter implements RecordSink {
+  /** Records written. */
+  count = 0;
+  private readonly emit: (record: CallRecord | MessageRecord) => void;
+  private readonly finish: () => void;
+  private readonly join: ReturnType<typeof joinMessagesWithCalls> | null;
+  private readonly filter: RecordFilter | undefined;
+
+  constructor(write: (text: string) => void, private readonly options: ExportOptions) {
+    const type = options.records === 'calls' ? 'call' : 'message';
+    const columns = options.columns !== undefined || options.format === 'csv' ? resolveColumns(type, options.columns) : null;
+    switch (options.format) {
+      case 'csv': {
+        const csv = new CsvWriter(write, columns!, { sanitize: options.sanitize, bom: options.bom });
+        this.emit = (r) => csv.row(columns!.map((c) => pickPath(r, c)));
+        this.finish = () => csv.end();
+        break;
+      }
+      case 'ndjson':
+        this.emit = (r) => write(JSON.stringify(columns ? projectRecord(r, columns) : r) + '\n');
+        this.finish = () => undefined;
+        break;
+      case 'json':
+        this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + JSON.stringify(columns ? projectRecord(r, columns) : r));
+        this.finish = () => write(this.count === 0 ? '[]\n' : '\n]\n');
+        break;
+    }
+    this.filter = options.filter;
+    this.join =
+      options.records === 'messages' && options.filter
+        ? joinMessagesWithCalls(options.filter, { message: (m) => this.write(m), call: () => undefined })
+        : null;
+  }
+
+  private write(record: CallRecord | MessageRecord): void {
+    this.emit(record);
+    this.count++;
+  }
+
+  message(m: MessageRecord): void {
+    if (this.options.records !== 'messages') return;
+    if (this.join) this.join.message(m);
+    else this.write(m);
+  }
+
+  call(c: CallRecord): void {
+    if (this.options.records === 'messages') {
+      this.join?.call(c);
+      return;
+    }
+    if (!this.filter || this.filter.matchCall(c)) this.write(c);
+  }
+
+  /** Closes the output format (and drops messages whose call never came, under --status). */
+  end(): void {
+    this.join?.end();
+    this.finish();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * grpctk stats: per-method (or per-status, -connection, -server, -client, -authority, nested) answers from
+ * a capture or from `grpctk decode --format ndjson` output: calls, statuses, errors, latency percentiles,
+ * messages, bytes, rate; optionally a time series per group. Definitions in ../stats/tap.ts.
+ */
+import { Command, Option } from 'commander';
+import { InputError, UsageError } from '../errors';
+import { addFilterOptions, filterFromOptions } from '../filter';
+import { openOutput } from '../output/sink';
+import { DEFAULT_TABLE_WIDTH } from '../output/table';
+import { checkInput, readRecords, reportWarnings } from '../pipeline';
+import { GROUP_BY, parseDuration, renderStats, SORT_KEYS, StatsTap, type GroupBy, type SortKey, type StatsFormat } from '../stats';
+import { inputArgument } from './input';
+import { addDecodeOptions, type DecodeFlags, pipelineOptionsFrom } from './options';
+
+interface Flags extends DecodeFlags {
+  readFile?: string;
+  format: StatsFormat;
+  output?: string;
+  sort: string;
+  interval?: string;
+  bom?: boolean;
+  sanitize: boolean;
+}
+
+export function register(program: Command): void {
+  // --by and the --by-X aliases, in the order typed: that order is the nesting.
+  const by: string[] = [];
+  const cmd = program
+    .command('stats')
+    .description('count calls, statuses, errors and latency percentiles per method (or status, connection, …)')
+    .argument('[input]', 'capture file (pcap, pcapng, optionally gzip-compressed) or decode NDJSON, or - for stdin')
+    .option('-r, --read-file <file>', 'the input to read (same as INPUT, as in tshark)')
+    .option('--by <key>', `group by ${GROUP_BY.join('|')}; repeat (or comma-separate) to nest (default: method)`)
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addOption(new Option('--sort <key>', 'order of groups: numbers largest first, key and first ascending').choices([...SORT_KEYS]).default('calls'))
+    .option('--interval <duration>', 'also a time series per group: calls, errors and p99 per DURATION (1s, 250ms, 5m)')
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--bom', 'CSV: start with a UTF-8 byte order mark (for Excel)')
+    .option('--no-sanitize', 'CSV: do not neutralize cells that a spreadsheet would run as formulas');
+  for (const key of GROUP_BY) {
+    cmd.addOption(new Option(`--by-${key}`, `same as --by ${key}`));
+    cmd.on(`option:by-${key}`, () => by.push(key));
+  }
+  cmd.on('option:by', (value: string) => by.push(...value.split(',').map((s) => s.trim())));
+  addDecodeOptions(cmd);
+  addFilterOptions(cmd);
+  cmd.action(async (input: string | undefined, flags: Flags) => {
+    await runStats(inputArgument(input, flags.readFile), flags, groupingFrom(by));
+  });
+}
+
+function groupingFrom(by: string[]): GroupBy[] {
+  const out: GroupBy[] = [];
+  for (const key of by) {
+    if (!GROUP_BY.includes(key as GroupBy)) {
+      throw new UsageError(`--by: unknown grouping ${JSON.stringify(key)} (expected ${GROUP_BY.join(', ')})`);
+    }
+    if (!out.includes(key as GroupBy)) out.push(key as GroupBy);
+  }
+  return out.length > 0 ? out : ['method'];
+}
+
+async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<void> {
+  checkInput(input);
+  if (flags.bom && flags.format !== 'csv') throw new UsageError('--bom applies to --format csv only');
+  const options = pipelineOptionsFrom(flags);
+  const tap = new StatsTap({
+    by,
+    sort: flags.sort as SortKey,
+    intervalMs: flags.interval !== undefined ? parseDuration(flags.interval) : undefined,
+    filter: filterFromOptions(flags),
+  });
+  const out = openOutput(flags.output);
+  // An input fault (a capture cut short, a bad NDJSON line) still shows the numbers up to it, then exits 1.
+  let fault: InputError | undefined;
+  try {
+    try {
+      const summary = await readRecords(input, tap, options);
+      reportWarnings(summary, options.quiet);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      fault = err;
+    }
+    const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
+    out.write(renderStats(tap.result(), flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    await out.close();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  if (fault) throw fault;
+}

@@ -1,0 +1,93 @@
+/**
+ * CSV for spreadsheets (RFC 4180, https://www.rfc-editor.org/rfc/rfc4180#section-2) with `csv-stringify`:
+ * a header row, CRLF line ends, fields quoted when they hold a comma, a double quote, CR or LF (quotes
+ * doubled), UTF-8 with an optional byte order mark (Excel needs it to read UTF-8).
+ *
+ * Cells: numbers stay numbers (written as JSON writes them, never quoted), booleans `true`/`false`, null
+ * and absent values empty, objects and arrays as their JSON text in one cell.
+ *
+ * Captured contents are attacker-controlled, so by default a text cell beginning with `=`, `+`, `-`, `@`,
+ * tab or carriage return gets a leading single quote (OWASP, CSV injection:
+ * https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet shows it as text instead of running
+ * it as a formula. Only text is touched: numbers (negative ones included) are numbers, not formulas. The
+ * rest of the text is left as it was (ANSI escapes, newlines, any Unicode), so nothing is lost.
+ */
+import { stringify } from 'csv-stringify/sync';
+
+export interface CsvOptions {
+  /** Neutralize formula-like text cells (default true; `--no-sanitize` turns it off). */
+  sanitize?: boolean;
+  /** Start with a UTF-8 byte order mark. */
+  bom?: boolean;
+}
+
+/** Rows buffered before csv-stringify formats them: amortizes its per-call set-up. */
+const CSV_BATCH_ROWS = 256;
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The OWASP neutralization of one text cell. */
+export function neutralizeCell(text: string): string {
+  return FORMULA_START.test(text) ? "'" + text : text;
+}
+
+/** One value as a CSV cell value: a number, or text (sanitized when asked). */
+export function csvCell(value: unknown, sanitize: boolean): string | number {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'boolean') text = value ? 'true' : 'false';
+  else if (typeof value === 'bigint') return value.toString();
+  else text = JSON.stringify(value) ?? '';
+  return sanitize ? neutralizeCell(text) : text;
+}
+
+const STRINGIFY_OPTIONS = {
+  record_delimiter: 'windows' as const,
+  // csv-stringify quotes a field holding the record delimiter (CRLF) but not a lone CR or LF; RFC 4180
+  // needs both quoted, or a reader would see a new row.
+  quoted_match: /[\r\n]/,
+  cast: { number: (n: number) => String(n) },
+};
+
+/** Formats rows of cell values (csvCell output) as CSV text, CRLF after each row. */
+export function formatCsvRows(rows: Array<Array<string | number>>): string {
+  return rows.length === 0 ? '' : stringify(rows, STRINGIFY_OPTIONS);
+}
+
+/**
+ * A CSV writer over a `write` function: the header first (with the BOM when asked), then rows as they
+ * come, formatted in batches of CSV_BATCH_ROWS; `end()` writes what is left.
+ */
+export class CsvWriter {
+  private batch: Array<Array<string | number>> = [];
+  private readonly sanitize: boolean;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    readonly columns: readonly string[],
+    options: CsvOptions = {},
+  ) {
+    this.sanitize = options.sanitize ?? true;
+    const header = formatCsvRows([columns.map((c) => csvCell(c, this.sanitize))]);
+    write((options.bom ? '\uFEFF' : '') + header);
+  }
+
+  /** One row of raw values, in column order. */
+  row(values: readonly unknown[]): void {
+    this.batch.push(values.map((v) => csvCell(v, this.sanitize)));
+    if (this.batch.length >= CSV_BATCH_ROWS) this.flush();
+  }
+
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const text = formatCsvRows(this.batch);
+    this.batch = [];
+    this.write(text);
+  }
+
+  end(): void {
+    this.flush();
+  }
+}
