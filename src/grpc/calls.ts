@@ -1,0 +1,555 @@
+/**
+ * gRPC calls over HTTP/2 (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md).
+ *
+ * `GrpcCallTracker` is an Http2Sink: it recognises calls among HTTP/2 streams, deframes and decompresses
+ * their length-prefixed messages, decodes them through a MessageDecoder and pushes records to a RecordSink:
+ * a MessageRecord as soon as each message is complete, a CallRecord when the call ends.
+ *
+ * What is a call: a stream whose request HEADERS carry a `content-type` starting with `application/grpc`.
+ * Other streams cost nothing: client stream ids only grow (RFC 9113 §5.1.1), so a stream id inside the range
+ * of request HEADERS seen on the connection and absent from the call table is a non-gRPC (or finished) stream,
+ * and its events are dropped without any per-stream state.
+ *
+ * Choices (documented in the README's record schema):
+ * - Header objects keep names as sent (lower case), pseudo-headers included (`:path`, `:status`…, as
+ *   Wireshark shows them); repeated names are joined with ", "; `-bin` values are shown as canonical padded
+ *   base64 of their decoded bytes.
+ * - Trailers-only responses (one response HEADERS with END_STREAM): that block is both `response_headers`
+ *   and `trailers`, so `trailers["grpc-status"]` is always where a status is.
+ * - A call ends at the later END_STREAM of the two directions, or at RST_STREAM, or at a GOAWAY whose
+ *   last_stream_id is below it (then `reset` is the error name; an RST_STREAM(NO_ERROR) after the response
+ *   has ended is the normal close of RFC 9113 §8.1 and leaves `reset` null). Calls still open when the
+ *   connection closes or the capture ends are reported with `complete: false`; their `end` is the response's
+ *   END_STREAM when that was seen (the call's outcome is known), else null.
+ * - Calls whose request HEADERS were not captured (the capture started mid-connection): they are reported
+ *   from the moment a response HEADERS shows they are gRPC (content-type application/grpc*, or grpc-status)
+ *   with `method: ""`, `request_headers: {}` and an error saying so; their request DATA is not decoded (where
+ *   messages start is unknown) and the response END_STREAM ends them. Their `start` and `first_frame` are those of that response HEADERS;
+ *   DATA seen before it is dropped.
+ * - Request HEADERS whose HPACK decoding failed before the content-type was found are taken as a call when
+ *   the :path has the gRPC shape `/Service/Method` (or is missing too); if the response then shows a
+ *   non-gRPC content-type, the call is dropped without a call record.
+ * - After lost bytes (`gap`), every open call of the connection gets an error, and a message cut by the gap
+ *   is dropped: deframing restarts at the next DATA frame of that call.
+ */
+import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import type { MessageDecoder, MethodTypes } from '../protobuf/types';
+import type {
+  DataEvent,
+  FrameEvent,
+  FrameOrigin,
+  GoawayEvent,
+  HeaderField,
+  HeadersEvent,
+  Http2Connection,
+  Http2Direction,
+  Http2Sink,
+  RstStreamEvent,
+} from '../http2/types';
+import type { GrpcOptions, RecordSink } from './types';
+import { DEFAULT_MAX_MESSAGE_BYTES, MessageDeframer, type DeframedMessage } from './deframer';
+import { DecompressionError, DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
+import {
+  decodeBinHeader,
+  decodeGrpcMessage,
+  decodeStatusDetailsBin,
+  parseGrpcStatus,
+  parseGrpcTimeout,
+  statusName,
+} from './status';
+import { durationMs, formatTimestamp } from './time';
+
+/**
+ * Default largest number of open calls tracked per connection. The HTTP/2 layer bounds its streams the same
+ * way; past this, the oldest open call is reported (complete: false, with an error) and forgotten. 10,000 is
+ * far above SETTINGS_MAX_CONCURRENT_STREAMS of common servers (100 to a few thousand).
+ */
+export const DEFAULT_MAX_CALLS_PER_CONNECTION = 10_000;
+
+/**
+ * Largest number of entries in one call's `errors`; past it one last entry says how many were left out,
+ * so a connection with thousands of gaps cannot grow a call record without bound.
+ */
+export const MAX_ERRORS_PER_CALL = 20;
+
+/** Default nesting depth limit for protobuf decoding (same as protobuf's own parsers). */
+export const DEFAULT_MAX_DEPTH = 100;
+
+export interface GrpcCallTrackerOptions extends GrpcOptions {
+  /** Open calls tracked per connection; see DEFAULT_MAX_CALLS_PER_CONNECTION. */
+  maxCallsPerConnection?: number;
+}
+
+const GRPC_CONTENT_TYPE = 'application/grpc';
+/** `/Service/Method`: what a gRPC :path looks like (no query, exactly two segments). */
+const GRPC_PATH = /^\/[^/?#]+\/[^/?#]+$/;
+
+interface DirectionState {
+  /** null: this direction's messages are not decoded (request of a call whose headers were not captured). */
+  deframer: MessageDeframer | null;
+  /** grpc-encoding of this direction's headers. */
+  encoding: string | undefined;
+  /** Messages completed so far (the next message's index). */
+  messages: number;
+  /** Sum of their declared lengths. */
+  bytes: number;
+  /** END_STREAM seen in this direction. */
+  ended: boolean;
+}
+
+interface Call {
+  conn: Http2Connection;
+  streamId: number;
+  method: string;
+  authority: string | null;
+  types: MethodTypes | undefined;
+  startSec: number;
+  startNsec: number;
+  firstFrame: number;
+  lastFrame: number;
+  /** Where the response's END_STREAM was seen (for `end` when the request side never ends). */
+  respEnd: FrameOrigin | null;
+  httpStatus: number | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  trailers: Record<string, string>;
+  responseHeadersSeen: boolean;
+  status: number | null;
+  grpcMessage: string | null;
+  timeoutMs: number | null;
+  statusDetails: unknown;
+  req: DirectionState;
+  resp: DirectionState;
+  errors: string[];
+  droppedErrors: number;
+  /** Taken as a call although its content-type was lost to an HPACK error. */
+  provisional: boolean;
+}
+
+interface ConnState {
+  calls: Map<number, Call>;
+  /** Lowest and highest stream id of request HEADERS seen (0: none yet). */
+  firstRequestStream: number;
+  lastRequestStream: number;
+}
+
+/** Header fields → record object: names as sent, repeated names joined with ", ", -bin as padded base64. */
+export function headerObject(fields: readonly HeaderField[]): Record<string, string> {
+  const m = new Map<string, string>();
+  for (const [name, raw] of fields) {
+    const value = name.endsWith('-bin') ? canonicalBin(raw) : raw;
+    const prev = m.get(name);
+    m.set(name, prev === undefined ? value : `${prev}, ${value}`);
+  }
+  // fromEntries defines own properties, so a header named "__proto__" stays an ordinary key.
+  return Object.fromEntries(m);
+}
+
+/** A -bin value (possibly several, comma-separated) as canonical padded base64; kept as is when not base64. */
+function canonicalBin(value: string): string {
+  return value
+    .split(',')
+    .map((part) => {
+      const b = decodeBinHeader(part);
+      return b === null ? part.trim() : b.toString('base64');
+    })
+    .join(', ');
+}
+
+function firstValue(fields: readonly HeaderField[], name: string): string | undefined {
+  for (const [n, v] of fields) if (n === name) return v;
+  return undefined;
+}
+
+function newDirection(decoded: boolean, maxMessageBytes: number): DirectionState {
+  return {
+    deframer: decoded ? new MessageDeframer(maxMessageBytes) : null,
+    encoding: undefined,
+    messages: 0,
+    bytes: 0,
+    ended: false,
+  };
+}
+
+export class GrpcCallTracker implements Http2Sink {
+  private readonly conns = new Map<Http2Connection, ConnState>();
+  private readonly maxMessageBytes: number;
+  private readonly maxDecompressedBytes: number;
+  private readonly maxCallsPerConnection: number;
+  private readonly decodeOptions: { protoNames: boolean; maxDepth: number };
+
+  constructor(
+    private readonly records: RecordSink,
+    private readonly decoder: MessageDecoder,
+    private readonly options: GrpcCallTrackerOptions = {},
+  ) {
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    this.maxCallsPerConnection = Math.max(1, options.maxCallsPerConnection ?? DEFAULT_MAX_CALLS_PER_CONNECTION);
+    this.decodeOptions = { protoNames: options.protoNames ?? false, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH };
+  }
+
+  /** Calls currently open (for tests and progress reports). */
+  get openCalls(): number {
+    let n = 0;
+    for (const s of this.conns.values()) n += s.calls.size;
+    return n;
+  }
+
+  frame(ev: FrameEvent): void {
+    if (!this.options.frames || !this.records.frame) return;
+    const rec: FrameRecord = {
+      type: 'frame',
+      frame: ev.frame,
+      ts: formatTimestamp(ev.tsSec, ev.tsNsec),
+      tcp_stream: ev.conn.tcp.index,
+      client: ev.conn.client,
+      server: ev.conn.server,
+      direction: ev.direction,
+      stream: ev.streamId,
+      frame_type: ev.typeName,
+      flags: ev.flags,
+      length: ev.length,
+    };
+    this.records.frame(rec);
+  }
+
+  headers(ev: HeadersEvent): void {
+    const state = this.connState(ev.conn);
+    if (ev.direction === 'request') this.requestHeaders(state, ev);
+    else this.responseHeaders(state, ev);
+  }
+
+  data(ev: DataEvent): void {
+    const call = this.conns.get(ev.conn)?.calls.get(ev.streamId);
+    if (!call) return;
+    call.lastFrame = ev.frame;
+    const ds = ev.direction === 'request' ? call.req : call.resp;
+    if (ds.ended) {
+      this.addError(call, `${ev.direction} DATA after END_STREAM in frame ${ev.frame}`);
+      return;
+    }
+    if (ds.deframer && ev.data.length > 0) {
+      ds.deframer.push(ev.data, (m) => this.message(call, ev, ds, m));
+    }
+    if (ev.endStream) this.endDirection(call, ev);
+  }
+
+  rstStream(ev: RstStreamEvent): void {
+    const call = this.conns.get(ev.conn)?.calls.get(ev.streamId);
+    if (!call) return;
+    call.lastFrame = ev.frame;
+    // RFC 9113 §8.1: a server may end a stream with RST_STREAM(NO_ERROR) once its response is complete.
+    const normalClose = ev.errorCode === 0 && call.resp.ended;
+    this.endCall(call, true, ev, normalClose ? null : ev.errorName);
+  }
+
+  goaway(ev: GoawayEvent): void {
+    // Only the server's GOAWAY concerns calls: it names the last client stream it processed (§6.8).
+    if (ev.direction !== 'response') return;
+    const state = this.conns.get(ev.conn);
+    if (!state) return;
+    for (const call of [...state.calls.values()]) {
+      if (call.streamId > ev.lastStreamId) {
+        call.lastFrame = ev.frame;
+        this.endCall(call, true, ev, ev.errorName);
+      }
+    }
+  }
+
+  gap(conn: Http2Connection, direction: Http2Direction, lostBytes: number): void {
+    const state = this.conns.get(conn);
+    if (!state) return;
+    const what = lostBytes >= 0 ? `${lostBytes} bytes` : 'bytes (count unknown)';
+    for (const call of state.calls.values()) {
+      this.addError(call, `${what} lost in the ${direction} direction of the connection`);
+      const ds = direction === 'request' ? call.req : call.resp;
+      const pending = ds.deframer?.pending();
+      if (pending) {
+        this.addError(call, `${direction} message ${ds.messages} dropped: cut by lost bytes`);
+        ds.deframer!.reset();
+      }
+    }
+  }
+
+  connectionClosed(conn: Http2Connection): void {
+    const state = this.conns.get(conn);
+    if (!state) return;
+    for (const call of [...state.calls.values()]) this.endCall(call, false, null, null);
+    this.conns.delete(conn);
+  }
+
+  /** End of capture: calls still open are reported with complete: false. */
+  finish(): void {
+    for (const conn of [...this.conns.keys()]) this.connectionClosed(conn);
+  }
+
+  // --- headers -------------------------------------------------------------------------------------------
+
+  private requestHeaders(state: ConnState, ev: HeadersEvent): void {
+    if (ev.promised) return; // PUSH_PROMISE: gRPC never uses server push.
+    const existing = state.calls.get(ev.streamId);
+    if (existing) {
+      // A second request HEADERS is a trailer section (RFC 9113 §8.1); gRPC clients send none.
+      existing.lastFrame = ev.frame;
+      if (ev.hpackError) this.addError(existing, `HPACK: ${ev.hpackError}`);
+      if (ev.endStream && !existing.req.ended) this.endDirection(existing, ev);
+      return;
+    }
+    if (state.firstRequestStream === 0 || ev.streamId < state.firstRequestStream) state.firstRequestStream = ev.streamId;
+    if (ev.streamId > state.lastRequestStream) state.lastRequestStream = ev.streamId;
+
+    const contentType = firstValue(ev.headers, 'content-type');
+    const path = firstValue(ev.headers, ':path');
+    let provisional = false;
+    if (contentType === undefined && ev.hpackError !== undefined) {
+      if (path !== undefined && !GRPC_PATH.test(path)) return;
+      provisional = true;
+    } else if (contentType === undefined || !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) {
+      return;
+    }
+
+    const call = this.newCall(state, ev, path ?? '', true);
+    call.provisional = provisional;
+    call.requestHeaders = headerObject(ev.headers);
+    call.authority = firstValue(ev.headers, ':authority') ?? null;
+    call.req.encoding = firstValue(ev.headers, 'grpc-encoding');
+    const timeout = firstValue(ev.headers, 'grpc-timeout');
+    if (timeout !== undefined) {
+      const ms = parseGrpcTimeout(timeout);
+      if (ms === undefined) this.addError(call, `invalid grpc-timeout "${timeout}"`);
+      call.timeoutMs = ms ?? null;
+    }
+    if (ev.hpackError) this.addError(call, `HPACK: ${ev.hpackError}`);
+    if (ev.endStream) this.endDirection(call, ev);
+  }
+
+  private responseHeaders(state: ConnState, ev: HeadersEvent): void {
+    let call = state.calls.get(ev.streamId);
+    const contentType = firstValue(ev.headers, 'content-type');
+    if (!call) {
+      // Only a stream whose request HEADERS were never seen can be a call begun before the capture.
+      const known =
+        state.firstRequestStream !== 0 &&
+        ev.streamId >= state.firstRequestStream &&
+        ev.streamId <= state.lastRequestStream;
+      const looksGrpc =
+        (contentType !== undefined && contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) ||
+        firstValue(ev.headers, 'grpc-status') !== undefined;
+      if (known || !looksGrpc || ev.streamId % 2 === 0) return;
+      call = this.newCall(state, ev, '', false);
+      this.addError(call, 'request headers not captured (capture started after the call)');
+      // No :status means this block is the trailers of a response whose headers were not captured either.
+      if (firstValue(ev.headers, ':status') === undefined) call.responseHeadersSeen = true;
+    }
+    call.lastFrame = ev.frame;
+    if (ev.hpackError) this.addError(call, `HPACK: ${ev.hpackError}`);
+
+    if (!call.responseHeadersSeen) {
+      if (call.provisional && contentType !== undefined && !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) {
+        state.calls.delete(call.streamId);
+        return;
+      }
+      call.provisional = false;
+      call.responseHeadersSeen = true;
+      call.responseHeaders = headerObject(ev.headers);
+      const s = firstValue(ev.headers, ':status');
+      if (s !== undefined) {
+        const n = Number(s);
+        if (/^[0-9]{3}$/.test(s)) call.httpStatus = n;
+        else this.addError(call, `invalid :status "${s}"`);
+      }
+      call.resp.encoding = firstValue(ev.headers, 'grpc-encoding');
+      // Trailers-Only: the one HEADERS of the response carries the status.
+      if (ev.endStream) this.trailers(call, ev);
+    } else {
+      this.trailers(call, ev);
+    }
+    if (ev.endStream) this.endDirection(call, ev);
+  }
+
+  private trailers(call: Call, ev: HeadersEvent): void {
+    call.trailers = headerObject(ev.headers);
+    if (!ev.endStream) this.addError(call, `trailers without END_STREAM in frame ${ev.frame}`);
+    const s = firstValue(ev.headers, 'grpc-status');
+    if (s !== undefined) {
+      const code = parseGrpcStatus(s);
+      if (code === undefined) this.addError(call, `invalid grpc-status "${s}"`);
+      call.status = code ?? null;
+    }
+    const msg = firstValue(ev.headers, 'grpc-message');
+    if (msg !== undefined) call.grpcMessage = decodeGrpcMessage(msg);
+    const details = firstValue(ev.headers, 'grpc-status-details-bin');
+    if (details !== undefined) {
+      const d = decodeStatusDetailsBin(details, this.decoder, this.decodeOptions);
+      if (d.status) call.statusDetails = d.status;
+      else this.addError(call, d.error);
+    }
+  }
+
+  // --- messages ------------------------------------------------------------------------------------------
+
+  private message(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage): void {
+    const index = ds.messages++;
+    ds.bytes += m.length;
+    const direction = ev.direction;
+    const typeName = call.types ? (direction === 'request' ? call.types.requestType : call.types.responseType) : undefined;
+    let messageType: string | null = typeName ?? null;
+    let body: unknown = null;
+    let error: string | null = null;
+    if (m.badFlag !== undefined) {
+      error = `invalid compressed flag ${m.badFlag}`;
+    } else if (m.bytes === null) {
+      error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
+    } else {
+      let bytes: Uint8Array | null = m.bytes;
+      if (m.compressed) {
+        try {
+          bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes);
+        } catch (e) {
+          error = e instanceof DecompressionError ? e.message : String(e);
+          bytes = null;
+        }
+      }
+      if (bytes !== null) {
+        try {
+          const d = this.decoder.decode(typeName, bytes, this.decodeOptions);
+          messageType = d.messageType;
+          body = d.body;
+          error = d.error;
+        } catch (e) {
+          // The decoder promises never to throw; if it does, the record still goes out.
+          error = `decoder failed: ${(e as Error).message}`;
+        }
+      }
+    }
+    const rec: MessageRecord = {
+      type: 'message',
+      frame: ev.frame,
+      ts: formatTimestamp(ev.tsSec, ev.tsNsec),
+      tcp_stream: call.conn.tcp.index,
+      client: call.conn.client,
+      server: call.conn.server,
+      stream: call.streamId,
+      method: call.method,
+      direction,
+      index,
+      compressed: m.compressed,
+      encoding: m.compressed ? (ds.encoding ?? null) : null,
+      length: m.length,
+      message_type: messageType,
+      body,
+      error,
+    };
+    this.records.message(rec);
+  }
+
+  // --- call lifecycle ------------------------------------------------------------------------------------
+
+  private connState(conn: Http2Connection): ConnState {
+    let s = this.conns.get(conn);
+    if (!s) {
+      s = { calls: new Map(), firstRequestStream: 0, lastRequestStream: 0 };
+      this.conns.set(conn, s);
+    }
+    return s;
+  }
+
+  private newCall(state: ConnState, ev: FrameOrigin & { streamId: number }, method: string, requestSeen: boolean): Call {
+    if (state.calls.size >= this.maxCallsPerConnection) {
+      const oldest = state.calls.values().next().value as Call;
+      this.addError(oldest, `evicted: more than ${this.maxCallsPerConnection} open calls on the connection`);
+      this.endCall(oldest, false, null, null);
+    }
+    const call: Call = {
+      conn: ev.conn,
+      streamId: ev.streamId,
+      method,
+      authority: null,
+      types: method ? this.decoder.methodTypes(method) : undefined,
+      startSec: ev.tsSec,
+      startNsec: ev.tsNsec,
+      firstFrame: ev.frame,
+      lastFrame: ev.frame,
+      respEnd: null,
+      httpStatus: null,
+      requestHeaders: {},
+      responseHeaders: {},
+      trailers: {},
+      responseHeadersSeen: false,
+      status: null,
+      grpcMessage: null,
+      timeoutMs: null,
+      statusDetails: undefined,
+      req: newDirection(requestSeen, this.maxMessageBytes),
+      resp: newDirection(true, this.maxMessageBytes),
+      errors: [],
+      droppedErrors: 0,
+      provisional: false,
+    };
+    state.calls.set(ev.streamId, call);
+    return call;
+  }
+
+  private endDirection(call: Call, ev: FrameOrigin): void {
+    const ds = ev.direction === 'request' ? call.req : call.resp;
+    ds.ended = true;
+    if (ev.direction === 'response') {
+      call.respEnd = ev;
+      // Without its request headers the request side's end may predate the capture: the response ends it.
+      if (call.req.deframer === null) call.req.ended = true;
+    }
+    if (call.req.ended && call.resp.ended) this.endCall(call, true, ev, null);
+  }
+
+  private endCall(call: Call, complete: boolean, ev: FrameOrigin | null, reset: string | null): void {
+    const state = this.conns.get(call.conn);
+    if (!state || state.calls.get(call.streamId) !== call) return;
+    state.calls.delete(call.streamId);
+    for (const [name, ds] of [['request', call.req] as const, ['response', call.resp] as const]) {
+      const p = ds.deframer?.pending();
+      if (!p) continue;
+      if (p.length < 0) this.addError(call, `${name} ended inside a message prefix (${p.prefixBytes} of 5 bytes)`);
+      else this.addError(call, `${name} message ${ds.messages} truncated: ${p.received} of ${p.length} bytes`);
+    }
+    const endAt = ev ?? call.respEnd;
+    const rec: CallRecord = {
+      type: 'call',
+      tcp_stream: call.conn.tcp.index,
+      client: call.conn.client,
+      server: call.conn.server,
+      stream: call.streamId,
+      method: call.method,
+      authority: call.authority,
+      start: formatTimestamp(call.startSec, call.startNsec),
+      end: endAt ? formatTimestamp(endAt.tsSec, endAt.tsNsec) : null,
+      duration_ms: endAt ? durationMs(call.startSec, call.startNsec, endAt.tsSec, endAt.tsNsec) : null,
+      http_status: call.httpStatus,
+      status: call.status,
+      status_name: call.status === null ? null : statusName(call.status),
+      grpc_message: call.grpcMessage,
+      request_headers: call.requestHeaders,
+      response_headers: call.responseHeaders,
+      trailers: call.trailers,
+      request_messages: call.req.messages,
+      response_messages: call.resp.messages,
+      request_bytes: call.req.bytes,
+      response_bytes: call.resp.bytes,
+      complete,
+      reset,
+      first_frame: call.firstFrame,
+      last_frame: call.lastFrame,
+      timeout_ms: call.timeoutMs,
+    };
+    if (call.statusDetails !== undefined) rec.status_details = call.statusDetails;
+    if (call.errors.length > 0) {
+      rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;
+    }
+    this.records.call(rec);
+  }
+
+  private addError(call: Call, message: string): void {
+    if (call.errors.length < MAX_ERRORS_PER_CALL) call.errors.push(message);
+    else call.droppedErrors++;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Length-prefixed messages (PROTOCOL-HTTP2.md, "Length-Prefixed-Message"):
+ *
+ *     Length-Prefixed-Message → Compressed-Flag Message-Length Message
+ *     Compressed-Flag → 0 / 1   ; 1 byte
+ *     Message-Length → {length of Message}   ; 4 bytes, big-endian
+ *
+ * One deframer per call and direction, fed the payloads of that stream's DATA frames in order, split
+ * anywhere. Push style: `push()` calls `onMessage` synchronously for every message it completes.
+ *
+ * Memory: a message that lies inside one push is handed out as a zero-copy view of the pushed bytes; one
+ * that spans pushes is copied piecewise as its bytes arrive (never preallocated from the declared length, so
+ * a prefix that lies costs only the bytes that really come). A declared length above `maxMessageBytes` is
+ * not buffered at all: its bytes are counted as they pass and the message is reported as too large.
+ */
+
+/** 5 bytes: Compressed-Flag (1) + Message-Length (4). */
+export const PREFIX_BYTES = 5;
+
+/**
+ * Default largest message kept for decoding (`--max-message-size`): 64 MiB. gRPC implementations default to
+ * receiving 4 MiB, but servers raise it; 64 MiB covers those while bounding what one call may buffer.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface DeframedMessage {
+  /** Compressed-Flag: 1 means the message is compressed with the direction's grpc-encoding. */
+  compressed: boolean;
+  /** Message-Length as declared (bytes after the prefix). */
+  length: number;
+  /**
+   * The message bytes, or null when `length` exceeded the limit and the bytes were skipped. A view valid
+   * only during the onMessage call when the message lay inside one push.
+   */
+  bytes: Uint8Array | null;
+  /** The Compressed-Flag byte when it was neither 0 nor 1 (a framing error), else undefined. */
+  badFlag?: number;
+}
+
+export type MessageCallback = (m: DeframedMessage) => void;
+
+/** What is left of an unfinished message when the stream ends. */
+export interface PendingMessage {
+  /** Bytes of the 5-byte prefix received when the prefix itself is incomplete, else 5. */
+  prefixBytes: number;
+  /** Declared length (when the prefix is complete), else -1. */
+  length: number;
+  /** Message bytes received after the prefix. */
+  received: number;
+}
+
+export class MessageDeframer {
+  private readonly prefix = new Uint8Array(PREFIX_BYTES);
+  private prefixHave = 0;
+  /** Declared length of the message being read, -1 while reading a prefix. */
+  private length = -1;
+  private compressedFlag = 0;
+  /** Message bytes received so far (buffered in `chunks`, or only counted when skipping). */
+  private received = 0;
+  private skipping = false;
+  private chunks: Uint8Array[] = [];
+
+  constructor(readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {}
+
+  push(data: Uint8Array, onMessage: MessageCallback): void {
+    let pos = 0;
+    const end = data.length;
+    while (pos < end) {
+      if (this.length < 0) {
+        // Fast path: a whole prefix in this push.
+        if (this.prefixHave === 0 && end - pos >= PREFIX_BYTES) {
+          this.startMessage(data[pos], readUint32BE(data, pos + 1));
+          pos += PREFIX_BYTES;
+        } else {
+          const n = Math.min(PREFIX_BYTES - this.prefixHave, end - pos);
+          this.prefix.set(data.subarray(pos, pos + n), this.prefixHave);
+          this.prefixHave += n;
+          pos += n;
+          if (this.prefixHave < PREFIX_BYTES) return;
+          this.startMessage(this.prefix[0], readUint32BE(this.prefix, 1));
+        }
+        // Zero-copy: the whole message is inside this push.
+        if (!this.skipping && this.received === 0 && end - pos >= this.length) {
+          const bytes = data.subarray(pos, pos + this.length);
+          pos += this.length;
+          this.emit(bytes, onMessage);
+          continue;
+        }
+      }
+      const n = Math.min(this.length - this.received, end - pos);
+      // Copy: `data` is only valid during this call and the message continues in a later push.
+      if (!this.skipping) this.chunks.push(data.slice(pos, pos + n));
+      this.received += n;
+      pos += n;
+      if (this.received === this.length) {
+        if (this.skipping) this.emit(null, onMessage);
+        else {
+          const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+          this.emit(bytes, onMessage);
+        }
+      }
+    }
+  }
+
+  /** The unfinished message, if the bytes pushed so far end inside one. */
+  pending(): PendingMessage | null {
+    if (this.length < 0) {
+      return this.prefixHave === 0 ? null : { prefixBytes: this.prefixHave, length: -1, received: 0 };
+    }
+    return { prefixBytes: PREFIX_BYTES, length: this.length, received: this.received };
+  }
+
+  /** Forgets any unfinished message (e.g. after lost bytes), freeing what it buffered. */
+  reset(): void {
+    this.prefixHave = 0;
+    this.length = -1;
+    this.received = 0;
+    this.skipping = false;
+    this.chunks = [];
+  }
+
+  private startMessage(flag: number, length: number): void {
+    this.compressedFlag = flag;
+    this.length = length;
+    this.received = 0;
+    this.skipping = length > this.maxMessageBytes;
+  }
+
+  private emit(bytes: Uint8Array | null, onMessage: MessageCallback): void {
+    const m: DeframedMessage = { compressed: this.compressedFlag === 1, length: this.length, bytes };
+    if (this.compressedFlag > 1) m.badFlag = this.compressedFlag;
+    this.reset();
+    onMessage(m);
+  }
+}
+
+function readUint32BE(b: Uint8Array, p: number): number {
+  return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+}

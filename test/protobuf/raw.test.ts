@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { decodeRaw } from '../../src/protobuf/raw';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+test('scalars are keyed by field number', () => {
+  // 1: 150 (varint), 2: fixed64 1, 3: fixed32 7
+  assert.deepEqual(decodeRaw(hex('08 9601  11 0100000000000000  1d 07000000')), {
+    body: { 1: 150, 2: 1, 3: 7 },
+    error: null,
+  });
+});
+
+test('varints and fixed64 above 2^53 - 1 are decimal strings; -1 shows as its uint64', () => {
+  assert.deepEqual(decodeRaw(hex('08 ffffffffffffffffff01  11 ffffffffffffffff  18 ffffffffffffff0f')).body, {
+    1: '18446744073709551615',
+    2: '18446744073709551615',
+    3: 9007199254740991,
+  });
+});
+
+test('length-delimited: nested message when it parses, else printable text, else base64', () => {
+  // 1: {1: 1}, 2: "hello", 3: bytes 00 ff, 4: "" (empty)
+  assert.deepEqual(decodeRaw(hex('0a 02 0801  12 05 68656c6c6f  1a 02 00ff  22 00')).body, {
+    1: { 1: 1 },
+    2: 'hello',
+    3: 'AP8=',
+    4: '',
+  });
+  // UTF-8 text with tab and newline is text; a control byte makes it bytes
+  assert.deepEqual(decodeRaw(Buffer.concat([hex('0a 07'), Buffer.from('é\t✓\n')])).body, { 1: 'é\t✓\n' });
+  assert.deepEqual(decodeRaw(hex('0a 03 610761')).body, { 1: 'YQdh' });
+});
+
+test('repeated field numbers become arrays in wire order', () => {
+  assert.deepEqual(decodeRaw(hex('08 01 08 02 12 01 78 08 03')).body, { 1: [1, 2, 3], 2: 'x' });
+  assert.deepEqual(decodeRaw(hex('0a 02 0801 0a 02 0802')).body, { 1: [{ 1: 1 }, { 1: 2 }] });
+});
+
+test('groups are nested objects', () => {
+  // 1: group { 2: 5, 3: group { 4: 6 } }, then 5: 1
+  assert.deepEqual(decodeRaw(hex('0b 10 05 1b 20 06 1c 0c 28 01')).body, { 1: { 2: 5, 3: { 4: 6 } }, 5: 1 });
+});
+
+test('a payload with a group that does not close is not taken as a message', () => {
+  assert.deepEqual(decodeRaw(hex('0a 02 0b 10')).body, { 1: 'CxA=' });
+});
+
+test('truncated input keeps the fields before the fault and says where it was', () => {
+  assert.deepEqual(decodeRaw(hex('08 01 10 ff ff')), { body: { 1: 1 }, error: 'truncated varint at offset 3' });
+  assert.deepEqual(decodeRaw(hex('08 01 12 05 61')), {
+    body: { 1: 1 },
+    error: 'length 5 at offset 3 runs past the end (2 bytes left)',
+  });
+  assert.deepEqual(decodeRaw(hex('08 ff ff ff ff ff ff ff ff ff ff 01')).error, 'varint longer than 10 bytes at offset 1');
+  assert.deepEqual(decodeRaw(hex('0f')).error, 'invalid tag at offset 0'); // wire type 7
+  assert.deepEqual(decodeRaw(hex('00')).error, 'invalid tag at offset 0'); // field 0
+  assert.deepEqual(decodeRaw(hex('0c')).error, 'unexpected end group 1 at offset 1');
+});
+
+test('an empty message is {}', () => {
+  assert.deepEqual(decodeRaw(new Uint8Array(0)), { body: {}, error: null });
+});
+
+test('a 3,000-deep message decodes fast: beyond the depth limit it is bytes', () => {
+  let b: Buffer = hex('08 01');
+  for (let i = 0; i < 3000; i++) b = Buffer.concat([hex('0a'), varint(b.length), b]);
+  const t0 = Date.now();
+  const { body, error } = decodeRaw(b);
+  const ms = Date.now() - t0;
+  assert.equal(error, null);
+  let node: unknown = body;
+  let depth = 0;
+  while (typeof node === 'object' && node !== null) {
+    node = (node as Record<string, unknown>)[1];
+    depth++;
+  }
+  assert.equal(depth, 100);
+  assert.equal(typeof node, 'string');
+  assert.ok(ms < 2000, `took ${ms} ms`);
+});
+
+test('a 3,000-deep group nesting is bounded the same way', () => {
+  const b = Buffer.concat([Buffer.alloc(3000, 0x0b), hex('10 01'), Buffer.alloc(3000, 0x0c)]);
+  const { body, error } = decodeRaw(b, 10);
+  assert.equal(error, null);
+  let node: unknown = body;
+  for (let i = 0; i < 9; i++) node = (node as Record<string, unknown>)[1];
+  assert.equal(typeof (node as Record<string, unknown>)[1], 'string');
+});
+
+test('random bytes never throw', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      const r = decodeRaw(bytes);
+      assert.equal(typeof r.body, 'object');
+      JSON.stringify(r.body);
+    }),
+    { numRuns: 2000 },
+  );
+});
