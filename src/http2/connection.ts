@@ -1,0 +1,791 @@
+/**
+ * The HTTP/2 layer: a tcp `ConnectionHandler` per TCP connection that recognises HTTP/2, splits both
+ * directions into frames (framer.ts), decodes header blocks with one HPACK decoder per direction (hpack.ts)
+ * and pushes stream-level events to an `Http2Sink` (types.ts).
+ *
+ * Recognition (RFC 9113 §3.4): the client connection preface at the start of either direction makes the
+ * connection HTTP/2 on any port, and its sender the client. Failing that, a connection whose start was not
+ * captured is taken as HTTP/2 when the server port is in `http2Ports`; both directions then begin by looking
+ * for a frame boundary (see framer.ts). A connection whose first bytes are anything else (an HTTP/1.x
+ * request, TLS, …) is ignored: after the first bytes, `data()` returns at once. An HTTP/1.1 request asking
+ * for `Upgrade: h2c` answered by `101 Switching Protocols` (RFC 7540 §3.2) becomes HTTP/2, with the
+ * upgraded request as stream 1.
+ *
+ * Until a connection is recognised, its bytes are held (copied, at most DETECT_BUFFER_BYTES) so that a
+ * server that speaks first (its SETTINGS before the client's preface arrives) is not lost.
+ */
+import type { CloseReason, ConnectionHandler, Direction, HandlerFactory, TcpConnection } from '../tcp/types';
+import { formatEndpoint } from '../tcp/types';
+import {
+  CLIENT_PREFACE,
+  DEFAULT_MAX_FRAME_SIZE,
+  FrameFlag,
+  FrameType,
+  SETTINGS_ENTRY_LENGTH,
+  SettingsId,
+  errorCodeName,
+  frameTypeName,
+} from './constants';
+import { DEFAULT_MAX_FRAME_PAYLOAD, FrameParser } from './framer';
+import { H2cUpgrade } from './h2c';
+import { DEFAULT_MAX_HEADER_TABLE_SIZE, HpackDecoder, octetsToString } from './hpack';
+import type {
+  HeadersEvent,
+  HeaderField,
+  Http2Connection,
+  Http2Counters,
+  Http2Direction,
+  Http2Options,
+  Http2Sink,
+} from './types';
+
+/** Default `maxStreamsPerConnection`: open streams tracked; past it the oldest is forgotten and counted. */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 10_000;
+/** Default `maxHeaderBlockBytes`: a HEADERS/PUSH_PROMISE + CONTINUATION block larger than this is skipped. */
+export const DEFAULT_MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
+export { DEFAULT_MAX_HEADER_TABLE_SIZE } from './hpack';
+export { DEFAULT_MAX_FRAME_PAYLOAD } from './framer';
+
+/**
+ * Bytes held per connection before it is recognised (a server's SETTINGS waiting for the client's preface,
+ * an h2c upgrade request waiting for its 101). Past it the connection is ignored.
+ */
+export const DETECT_BUFFER_BYTES = 64 * 1024;
+
+/** GOAWAY debug data kept (octets); the rest is cut (it is free text meant for humans, §6.8). */
+export const GOAWAY_DEBUG_MAX_BYTES = 1024;
+
+/**
+ * A stream id this far above the highest seen is not believed while looking for a frame boundary
+ * (streams are opened in increasing order, §5.1.1; a jump of this size is payload, not a header).
+ */
+const STREAM_ID_JUMP_LIMIT = 1 << 20;
+
+/** Http2Options with defaults applied, shared by the handlers of one factory. */
+export interface ResolvedOptions {
+  http2Ports: ReadonlySet<number>;
+  maxStreamsPerConnection: number;
+  maxHeaderBlockBytes: number;
+  maxFrameSize: number;
+  maxHeaderTableSize: number;
+}
+
+export function resolveOptions(o: Http2Options = {}): ResolvedOptions {
+  return {
+    http2Ports: new Set(o.http2Ports ?? []),
+    maxStreamsPerConnection: Math.max(1, o.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION),
+    maxHeaderBlockBytes: o.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES,
+    maxFrameSize: o.maxFrameSize ?? DEFAULT_MAX_FRAME_PAYLOAD,
+    maxHeaderTableSize: o.maxHeaderTableSize ?? DEFAULT_MAX_HEADER_TABLE_SIZE,
+  };
+}
+
+export function newHttp2Counters(): Http2Counters {
+  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0 };
+}
+
+/** A tcp HandlerFactory that also exposes the layer's counters (for the summary). */
+export interface Http2HandlerFactory extends HandlerFactory {
+  readonly counters: Http2Counters;
+}
+
+/** One handler per TCP connection, all sharing `counters`. */
+export function http2HandlerFactory(sink: Http2Sink, options?: Http2Options): Http2HandlerFactory {
+  const resolved = resolveOptions(options);
+  const counters = newHttp2Counters();
+  const factory = (conn: TcpConnection): ConnectionHandler =>
+    new Http2ConnectionHandler(conn, sink, resolved, counters);
+  return Object.assign(factory, { counters });
+}
+
+const enum Mode {
+  /** First bytes not yet conclusive; bytes are held. */
+  DETECT,
+  /** An h2c upgrade request was seen; waiting for the server's answer. */
+  UPGRADE,
+  HTTP2,
+  /** Not HTTP/2: every later call returns at once. */
+  IGNORED,
+  CLOSED,
+}
+
+/** Bytes or a gap held while detecting. */
+interface Held {
+  dir: Direction;
+  bytes: Uint8Array | null;
+  lost: number;
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+/** What the first bytes of a direction look like. */
+const enum Looks {
+  NOTHING_YET,
+  UNDECIDED,
+  PREFACE,
+  /** A SETTINGS frame header: an HTTP/2 server preface (§3.4), sent before the client's arrived. */
+  SETTINGS,
+  HTTP1_REQUEST,
+  HTTP1_RESPONSE,
+  OTHER,
+}
+
+/** Bytes of each direction's start kept for classification. */
+const HEAD_BYTES = 32;
+
+/** A header block being assembled from HEADERS/PUSH_PROMISE + CONTINUATION frames (§6.10). */
+interface PendingBlock {
+  streamId: number;
+  /** For PUSH_PROMISE, the promised stream; else 0. */
+  promisedId: number;
+  endStream: boolean;
+  buf: Uint8Array;
+  len: number;
+  /** Octets of the whole block, including those not kept once it outgrew maxHeaderBlockBytes. */
+  total: number;
+  oversize: boolean;
+}
+
+interface DirState {
+  name: Http2Direction;
+  parser: FrameParser;
+  hpack: HpackDecoder;
+  block: PendingBlock | null;
+  /** Octets of the client preface still to pass over at the start of the client direction. */
+  prefaceLeft: number;
+}
+
+/** Per-stream bookkeeping: which sides have ended (END_STREAM). */
+interface StreamState {
+  requestEnded: boolean;
+  responseEnded: boolean;
+}
+
+export class Http2ConnectionHandler implements ConnectionHandler {
+  private mode = Mode.DETECT;
+  private conn: Http2Connection | null = null;
+  private dirs: [DirState, DirState] | null = null;
+  private readonly streams = new Map<number, StreamState>();
+  private highestStreamId = 0;
+
+  // Detection state.
+  private readonly head: [Uint8Array, Uint8Array] = [new Uint8Array(HEAD_BYTES), new Uint8Array(HEAD_BYTES)];
+  private readonly headLen: [number, number] = [0, 0];
+  /** A gap came before the first bytes of the direction: its start was not captured. */
+  private readonly startLost: [boolean, boolean] = [false, false];
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private upgrade: H2cUpgrade | null = null;
+
+  // The packet being processed: origin of the frames it completes.
+  private pktFrame = 0;
+  private pktTsSec = 0;
+  private pktTsNsec = 0;
+
+  constructor(
+    readonly tcp: TcpConnection,
+    private readonly sink: Http2Sink,
+    private readonly options: ResolvedOptions,
+    private readonly counters: Http2Counters,
+  ) {}
+
+  /** The connection as seen by the sink, once recognised. */
+  get connection(): Http2Connection | null {
+    return this.conn;
+  }
+
+  data(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
+    switch (this.mode) {
+      case Mode.HTTP2:
+        this.h2Data(dir, bytes, frame, tsSec, tsNsec);
+        return;
+      case Mode.IGNORED:
+      case Mode.CLOSED:
+        return;
+      case Mode.DETECT:
+        this.detectData(dir, bytes, frame, tsSec, tsNsec);
+        return;
+      case Mode.UPGRADE:
+        this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
+        return;
+    }
+  }
+
+  gap(dir: Direction, lost: number, frame: number, tsSec: number, tsNsec: number): void {
+    switch (this.mode) {
+      case Mode.HTTP2:
+        this.h2Gap(dir, lost, frame, tsSec, tsNsec);
+        return;
+      case Mode.DETECT:
+        if (this.headLen[dir] === 0) this.startLost[dir] = true;
+        this.hold({ dir, bytes: null, lost, frame, tsSec, tsNsec });
+        this.decide();
+        return;
+      case Mode.UPGRADE:
+        // An h2c upgrade with a hole in its HTTP/1.1 part cannot be followed reliably.
+        this.ignore();
+        return;
+      default:
+        return;
+    }
+  }
+
+  close(_reason: CloseReason): void {
+    if (this.mode === Mode.DETECT) {
+      // The capture ended before the first bytes were conclusive; a port-forced decision may still apply.
+      this.decide(true);
+    }
+    if (this.mode === Mode.HTTP2 && this.dirs !== null && this.conn !== null) {
+      for (const d of this.dirs) {
+        d.parser.end();
+        d.block = null;
+      }
+      this.mode = Mode.CLOSED;
+      this.streams.clear();
+      this.sink.connectionClosed(this.conn);
+      return;
+    }
+    this.mode = Mode.CLOSED;
+    this.held = [];
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Detection
+
+  private detectData(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
+    const have = this.headLen[dir];
+    if (have < HEAD_BYTES) {
+      const take = Math.min(HEAD_BYTES - have, bytes.length);
+      this.head[dir].set(bytes.subarray(0, take), have);
+      this.headLen[dir] = have + take;
+    }
+    if (this.held.length === 0) {
+      // Common case: this first chunk is conclusive, so it need not be copied.
+      const verdict = this.verdict(false);
+      if (verdict !== null) {
+        this.start(verdict);
+        if (this.mode === Mode.HTTP2) this.h2Data(dir, bytes, frame, tsSec, tsNsec);
+        else if (this.mode === Mode.UPGRADE) this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
+        return;
+      }
+    }
+    this.hold({ dir, bytes: bytes.slice(), lost: 0, frame, tsSec, tsNsec });
+    this.decide();
+  }
+
+  private hold(h: Held): void {
+    this.held.push(h);
+    if (h.bytes !== null) this.heldBytes += h.bytes.length;
+  }
+
+  /** Decide from what is held; replay it if the connection is HTTP/2 (or an h2c upgrade). */
+  private decide(final = false): void {
+    const verdict = this.verdict(final);
+    if (verdict === null) {
+      if (this.heldBytes > DETECT_BUFFER_BYTES) this.ignore();
+      return;
+    }
+    this.start(verdict);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const h of held) {
+      if (h.bytes === null) this.gap(h.dir, h.lost, h.frame, h.tsSec, h.tsNsec);
+      else this.data(h.dir, h.bytes, h.frame, h.tsSec, h.tsNsec);
+    }
+  }
+
+  private ignore(): void {
+    this.mode = Mode.IGNORED;
+    this.held = [];
+    this.heldBytes = 0;
+    this.upgrade = null;
+  }
+
+  /**
+   * null: wait for more bytes. Otherwise how to start: as HTTP/2 with this client and whether each
+   * direction begins on a frame boundary, as an h2c upgrade, or ignored.
+   */
+  private verdict(final: boolean): Verdict | null {
+    const looks: [Looks, Looks] = [this.looks(0), this.looks(1)];
+    for (const d of [0, 1] as const) {
+      if (looks[d] === Looks.PREFACE) {
+        return { kind: 'h2', clientIndex: d, synced: [!this.startLost[0], !this.startLost[1]] };
+      }
+    }
+    const forcedServer = this.forcedServer();
+    if (looks[0] === Looks.UNDECIDED || looks[1] === Looks.UNDECIDED) {
+      if (!final) return null;
+    }
+    if (forcedServer !== null) {
+      const clientIndex = (1 - forcedServer) as Direction;
+      if (looks[clientIndex] === Looks.HTTP1_REQUEST) return { kind: 'ignore' };
+      // A server preface with the client silent so far: the client's preface may be next.
+      if (looks[forcedServer] === Looks.SETTINGS && looks[clientIndex] === Looks.NOTHING_YET && !final) return null;
+      return { kind: 'h2', clientIndex, synced: [false, false] };
+    }
+    for (const d of [0, 1] as const) {
+      if (looks[d] === Looks.HTTP1_REQUEST) {
+        // Parsed further (bounded) in case it asks for `Upgrade: h2c`; otherwise ignored.
+        return { kind: 'upgrade', clientIndex: d };
+      }
+    }
+    if (looks[0] === Looks.OTHER || looks[1] === Looks.OTHER) return { kind: 'ignore' };
+    if (looks[0] === Looks.HTTP1_RESPONSE || looks[1] === Looks.HTTP1_RESPONSE) return { kind: 'ignore' };
+    if (final) return { kind: 'ignore' };
+    return null; // nothing yet, or a server preface waiting for the client's
+  }
+
+  /** The server endpoint when `http2Ports` applies (the connection's start was not seen), else null. */
+  private forcedServer(): Direction | null {
+    const ports = this.options.http2Ports;
+    if (ports.size === 0) return null;
+    const [a, b] = this.tcp.endpoints;
+    if (this.tcp.synSeen) {
+      // endpoints[0] sent the SYN: it is the client, and its first bytes (the preface, or not HTTP/2) were
+      // captured unless a gap came first.
+      return ports.has(b.port) && this.startLost[0] ? 1 : null;
+    }
+    const inA = ports.has(a.port);
+    const inB = ports.has(b.port);
+    if (inA && inB) return a.port < b.port ? 0 : 1;
+    if (inA) return 0;
+    if (inB) return 1;
+    return null;
+  }
+
+  private looks(d: Direction): Looks {
+    const n = this.headLen[d];
+    if (n === 0) return Looks.NOTHING_YET;
+    const h = this.head[d];
+    if (this.startLost[d]) return Looks.OTHER;
+    let prefix = true;
+    for (let i = 0; i < n && i < CLIENT_PREFACE.length; i++) {
+      if (h[i] !== CLIENT_PREFACE[i]) {
+        prefix = false;
+        break;
+      }
+    }
+    if (prefix) return n >= CLIENT_PREFACE.length ? Looks.PREFACE : Looks.UNDECIDED;
+    // "HTTP/1.1 200 OK": a response seen first (the request was not captured).
+    if (startsWith(h, n, HTTP_SLASH)) return Looks.HTTP1_RESPONSE;
+    if (n < HTTP_SLASH.length && startsWith(HTTP_SLASH, n, h.subarray(0, n))) return Looks.UNDECIDED;
+    // A request line: a method token (RFC 9110 §9: uppercase letters in practice) and a space.
+    let i = 0;
+    while (i < n && h[i] >= 0x41 && h[i] <= 0x5a) i++;
+    if (i > 0 && i < n && h[i] === 0x20) return Looks.HTTP1_REQUEST;
+    if (i === n && n < 16) return Looks.UNDECIDED;
+    // A SETTINGS frame header at offset 0: the server preface.
+    if (n < 9) return h[0] === 0 ? Looks.UNDECIDED : Looks.OTHER;
+    const len = (h[0] << 16) | (h[1] << 8) | h[2];
+    if (h[3] === FrameType.SETTINGS && h[4] === 0 && len % SETTINGS_ENTRY_LENGTH === 0 && len <= DEFAULT_MAX_FRAME_SIZE) {
+      if ((h[5] | h[6] | h[7] | h[8]) === 0) return Looks.SETTINGS;
+    }
+    return Looks.OTHER;
+  }
+
+  private start(v: Verdict): void {
+    if (v.kind === 'ignore') {
+      this.ignore();
+      return;
+    }
+    const [a, b] = this.tcp.endpoints;
+    const clientIndex = v.clientIndex;
+    this.conn = {
+      tcp: this.tcp,
+      clientIndex,
+      client: formatEndpoint(clientIndex === 0 ? a : b),
+      server: formatEndpoint(clientIndex === 0 ? b : a),
+    };
+    if (v.kind === 'upgrade') {
+      this.mode = Mode.UPGRADE;
+      this.upgrade = new H2cUpgrade(clientIndex);
+      return;
+    }
+    this.beginHttp2(v.synced, true);
+  }
+
+  /** Switch to HTTP/2. `expectPreface`: the client direction begins with the 24-octet preface. */
+  private beginHttp2(synced: [boolean, boolean], expectPreface: boolean): void {
+    const conn = this.conn as Http2Connection;
+    const mk = (d: Direction): DirState => {
+      const name: Http2Direction = d === conn.clientIndex ? 'request' : 'response';
+      const parser = new FrameParser((type, flags, sid, payload) => this.onFrame(state, type, flags, sid, payload), {
+        maxFrameSize: this.options.maxFrameSize,
+        plausibleStream: (type, _flags, sid) => this.plausibleStream(name, type, sid),
+        onSkipped: (n) => {
+          this.counters.bytesSkipped += n;
+          this.sink.gap?.(conn, name, n);
+        },
+      });
+      const state: DirState = {
+        name,
+        parser,
+        hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize }),
+        block: null,
+        prefaceLeft: expectPreface && name === 'request' && synced[d] ? CLIENT_PREFACE.length : 0,
+      };
+      if (!synced[d]) parser.startUnsynchronised();
+      return state;
+    };
+    this.dirs = [mk(0), mk(1)];
+    this.mode = Mode.HTTP2;
+    this.counters.connections++;
+    this.sink.connection?.(conn);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // h2c upgrade (RFC 7540 §3.2; removed from RFC 9113 but still spoken)
+
+  private upgradeData(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
+    const up = this.upgrade as H2cUpgrade;
+    const conn = this.conn as Http2Connection;
+    up.push(dir, bytes, { frame, tsSec, tsNsec });
+    if (up.failed || up.bufferedBytes > DETECT_BUFFER_BYTES) {
+      this.ignore();
+      return;
+    }
+    if (!up.switched) return;
+    // 101 seen: HTTP/2 from here. The request becomes stream 1, half-closed by the client (RFC 7540 §3.2).
+    this.upgrade = null;
+    this.beginHttp2([true, true], true);
+    const reqDir = (this.dirs as [DirState, DirState])[conn.clientIndex];
+    this.pktFrame = up.requestPacket.frame;
+    this.pktTsSec = up.requestPacket.tsSec;
+    this.pktTsNsec = up.requestPacket.tsNsec;
+    this.touchStream(1);
+    const body = up.requestBody;
+    this.sink.headers({ conn: this.conn as Http2Connection, direction: reqDir.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: 1, headers: up.requestHeaders, endStream: body === null });
+    if (body !== null) this.sink.data({ conn: this.conn as Http2Connection, direction: reqDir.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: 1, data: body, endStream: true });
+    this.endStream(1, 'request');
+    for (const [d, tail] of up.takeTails()) this.h2Data(d, tail, frame, tsSec, tsNsec);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // HTTP/2
+
+  private h2Data(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
+    const d = (this.dirs as [DirState, DirState])[dir];
+    this.pktFrame = frame;
+    this.pktTsSec = tsSec;
+    this.pktTsNsec = tsNsec;
+    if (d.prefaceLeft > 0) {
+      const take = Math.min(d.prefaceLeft, bytes.length);
+      d.prefaceLeft -= take;
+      if (take === bytes.length) return;
+      bytes = bytes.subarray(take);
+    }
+    d.parser.push(bytes);
+  }
+
+  private h2Gap(dir: Direction, lost: number, frame: number, tsSec: number, tsNsec: number): void {
+    const d = (this.dirs as [DirState, DirState])[dir];
+    const conn = this.conn as Http2Connection;
+    this.pktFrame = frame;
+    this.pktTsSec = tsSec;
+    this.pktTsNsec = tsNsec;
+    if (d.prefaceLeft > 0) {
+      // The gap swallowed (part of) the preface: what follows may not start on a frame boundary.
+      d.prefaceLeft = 0;
+      lost = -1;
+    }
+    this.sink.gap?.(conn, d.name, lost);
+    const outcome = d.parser.lost(lost);
+    const headerFrameHit =
+      outcome.damagedType === FrameType.HEADERS ||
+      outcome.damagedType === FrameType.PUSH_PROMISE ||
+      outcome.damagedType === FrameType.CONTINUATION;
+    if (!outcome.framingKept || headerFrameHit || d.block !== null) {
+      // A header block may have been lost: its insertions into the dynamic table are unknown (hpack.ts).
+      d.hpack.forget();
+      if (d.block !== null) {
+        this.abandonBlock(d, 'header block cut by a TCP gap');
+      } else if (outcome.damagedType === FrameType.HEADERS) {
+        // The stream still shows up, with the reason; CONTINUATIONs of this block, if any, are ignored.
+        const endStream = (outcome.damagedFlags & FrameFlag.END_STREAM) !== 0;
+        this.emitHeaders(d, outcome.damagedStreamId, 0, endStream, [], 'header block cut by a TCP gap');
+      }
+    }
+  }
+
+  /** Stream-id plausibility while resynchronising (§5.1.1: clients open odd streams, servers push even). */
+  private plausibleStream(dir: Http2Direction, type: number, sid: number): boolean {
+    if (sid === 0) return true; // connection frames: the framer has checked which types may use 0
+    if (this.highestStreamId > 0 && sid > this.highestStreamId + STREAM_ID_JUMP_LIMIT) return false;
+    if (this.streams.has(sid)) return true;
+    switch (type) {
+      case FrameType.HEADERS:
+      case FrameType.DATA:
+      case FrameType.CONTINUATION:
+        return dir === 'response' || (sid & 1) === 1;
+      case FrameType.PUSH_PROMISE:
+        return dir === 'response' && (sid & 1) === 1;
+      default:
+        return true;
+    }
+  }
+
+  private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
+    this.counters.frames++;
+    if (this.sink.frame !== undefined) {
+      this.sink.frame({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, type, typeName: frameTypeName(type), flags, streamId: sid, length: payload.length });
+    }
+    if (d.block !== null && (type !== FrameType.CONTINUATION || sid !== d.block.streamId)) {
+      // §6.10: nothing may come between the frames of a header block.
+      this.abandonBlock(d, `header block interrupted by a ${frameTypeName(type)} frame before END_HEADERS`);
+      d.hpack.forget();
+    }
+    switch (type) {
+      case FrameType.DATA:
+        this.onData(d, flags, sid, payload);
+        return;
+      case FrameType.HEADERS:
+        this.onHeaders(d, flags, sid, payload);
+        return;
+      case FrameType.CONTINUATION:
+        this.onContinuation(d, flags, payload);
+        return;
+      case FrameType.PUSH_PROMISE:
+        this.onPushPromise(d, flags, sid, payload);
+        return;
+      case FrameType.RST_STREAM:
+        if (payload.length !== 4 || sid === 0) return this.malformed(payload);
+        this.onRstStream(d, sid, readU32(payload, 0));
+        return;
+      case FrameType.SETTINGS:
+        if (!(flags & FrameFlag.ACK)) this.onSettings(d, payload);
+        return;
+      case FrameType.GOAWAY:
+        if (payload.length < 8) return this.malformed(payload);
+        this.onGoaway(d, payload);
+        return;
+      default:
+        // PRIORITY, PING, WINDOW_UPDATE: nothing beyond the frame event; unknown types skipped (§5.5).
+        return;
+    }
+  }
+
+  /** A frame whose payload breaks its own structure: dropped, its octets counted as skipped. */
+  private malformed(payload: Uint8Array): void {
+    this.counters.bytesSkipped += payload.length;
+  }
+
+  /** Strip padding (§6.1, §6.2, §6.6): returns [start, end) of the content, or null when malformed. */
+  private unpad(flags: number, payload: Uint8Array, fixed: number): [number, number] | null {
+    let start = 0;
+    let end = payload.length;
+    if (flags & FrameFlag.PADDED) {
+      if (end < 1) return null;
+      const pad = payload[0];
+      start = 1;
+      end -= pad;
+    }
+    start += fixed;
+    return end < start ? null : [start, end];
+  }
+
+  private onData(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
+    const range = sid === 0 ? null : this.unpad(flags, payload, 0);
+    if (range === null) return this.malformed(payload);
+    const endStream = (flags & FrameFlag.END_STREAM) !== 0;
+    this.touchStream(sid);
+    this.sink.data({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: sid, data: payload.subarray(range[0], range[1]), endStream });
+    if (endStream) this.endStream(sid, d.name);
+  }
+
+  private onHeaders(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
+    // PRIORITY flag: Exclusive + Stream Dependency (4) and Weight (1) precede the fragment (§6.2).
+    const range = sid === 0 ? null : this.unpad(flags, payload, flags & FrameFlag.PRIORITY ? 5 : 0);
+    if (range === null) {
+      // The fragment cannot be located: its table insertions are lost with it.
+      d.hpack.forget();
+      return this.malformed(payload);
+    }
+    this.beginBlock(d, flags, sid, 0, payload, range);
+  }
+
+  private onPushPromise(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
+    const range = sid === 0 ? null : this.unpad(flags, payload, 4);
+    if (range === null) {
+      d.hpack.forget();
+      return this.malformed(payload);
+    }
+    const promised = readU32(payload, range[0] - 4) & 0x7fffffff;
+    this.beginBlock(d, flags, sid, promised, payload, range);
+  }
+
+  private beginBlock(
+    d: DirState,
+    flags: number,
+    sid: number,
+    promisedId: number,
+    payload: Uint8Array,
+    [start, end]: [number, number],
+  ): void {
+    const endStream = promisedId === 0 && (flags & FrameFlag.END_STREAM) !== 0;
+    const len = end - start;
+    if (flags & FrameFlag.END_HEADERS) {
+      if (len > this.options.maxHeaderBlockBytes) {
+        d.hpack.forget();
+        this.emitHeaders(d, sid, promisedId, endStream, [], oversizeMessage(len, this.options.maxHeaderBlockBytes));
+        return;
+      }
+      // Common case: the block is the frame's fragment, decoded in place.
+      const r = d.hpack.decode(payload, start, end);
+      this.emitHeaders(d, sid, promisedId, endStream, r.headers, r.error);
+      return;
+    }
+    const oversize = len > this.options.maxHeaderBlockBytes;
+    const buf = oversize ? EMPTY : new Uint8Array(Math.min(Math.max(len * 2, 1024), this.options.maxHeaderBlockBytes));
+    if (!oversize) buf.set(payload.subarray(start, end));
+    d.block = { streamId: sid, promisedId, endStream, buf, len: oversize ? 0 : len, total: len, oversize };
+  }
+
+  private onContinuation(d: DirState, flags: number, payload: Uint8Array): void {
+    const b = d.block;
+    if (b === null) return; // its HEADERS was lost (gap, capture start): nothing to attach it to
+    b.total += payload.length;
+    if (!b.oversize) {
+      if (b.total > this.options.maxHeaderBlockBytes) {
+        b.oversize = true;
+        b.buf = EMPTY;
+        b.len = 0;
+      } else {
+        if (b.total > b.buf.length) {
+          const grown = new Uint8Array(Math.min(Math.max(b.total, b.buf.length * 2), this.options.maxHeaderBlockBytes));
+          grown.set(b.buf.subarray(0, b.len));
+          b.buf = grown;
+        }
+        b.buf.set(payload, b.len);
+        b.len += payload.length;
+      }
+    }
+    if (!(flags & FrameFlag.END_HEADERS)) return;
+    d.block = null;
+    if (b.oversize) {
+      // Skipped, not decoded: the table insertions it made are unknown from here (hpack.ts).
+      d.hpack.forget();
+      this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, [], oversizeMessage(b.total, this.options.maxHeaderBlockBytes));
+      return;
+    }
+    const r = d.hpack.decode(b.buf, 0, b.len);
+    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error);
+  }
+
+  /** A block that will not be completed: the stream still shows up, with the reason. */
+  private abandonBlock(d: DirState, reason: string): void {
+    const b = d.block as PendingBlock;
+    d.block = null;
+    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, [], reason);
+  }
+
+  private emitHeaders(
+    d: DirState,
+    sid: number,
+    promisedId: number,
+    endStream: boolean,
+    headers: HeaderField[],
+    error: string | undefined,
+  ): void {
+    const streamId = promisedId !== 0 ? promisedId : sid;
+    this.touchStream(streamId);
+    const ev = { conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId, headers, endStream } as Parameters<Http2Sink['headers']>[0];
+    if (error !== undefined) {
+      this.counters.hpackErrors++;
+      ev.hpackError = error;
+    }
+    if (promisedId !== 0) {
+      ev.promised = true;
+      // A promised request has no body (§8.4): its request side is over.
+      this.endStream(streamId, 'request');
+    }
+    this.sink.headers(ev);
+    if (endStream) this.endStream(streamId, d.name);
+  }
+
+  private onRstStream(d: DirState, sid: number, code: number): void {
+    this.sink.rstStream({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: sid, errorCode: code, errorName: errorCodeName(code) });
+    this.streams.delete(sid);
+  }
+
+  private onSettings(d: DirState, payload: Uint8Array): void {
+    // The settings of the sender of `d` govern what the *other* direction may send it (§6.5).
+    const toSender = (this.dirs as [DirState, DirState])[d === (this.dirs as [DirState, DirState])[0] ? 1 : 0];
+    for (let i = 0; i + SETTINGS_ENTRY_LENGTH <= payload.length; i += SETTINGS_ENTRY_LENGTH) {
+      const id = (payload[i] << 8) | payload[i + 1];
+      const value = readU32(payload, i + 2);
+      if (id === SettingsId.SETTINGS_HEADER_TABLE_SIZE) {
+        toSender.hpack.applySettingsTableSize(value);
+      } else if (id === SettingsId.SETTINGS_MAX_FRAME_SIZE) {
+        toSender.parser.plausibleMaxLength = Math.min(Math.max(value, DEFAULT_MAX_FRAME_SIZE), toSender.parser.maxFrameSize);
+      }
+    }
+  }
+
+  private onGoaway(d: DirState, payload: Uint8Array): void {
+    if (this.sink.goaway === undefined) return;
+    const lastStreamId = readU32(payload, 0) & 0x7fffffff;
+    const errorCode = readU32(payload, 4);
+    const debugEnd = Math.min(payload.length, 8 + GOAWAY_DEBUG_MAX_BYTES);
+    this.sink.goaway({
+      conn: this.conn as Http2Connection,
+      direction: d.name,
+      frame: this.pktFrame,
+      tsSec: this.pktTsSec,
+      tsNsec: this.pktTsNsec,
+      lastStreamId,
+      errorCode,
+      errorName: errorCodeName(errorCode),
+      debugData: octetsToString(payload, 8, debugEnd),
+    });
+  }
+
+  private touchStream(sid: number): void {
+    if (sid > this.highestStreamId) this.highestStreamId = sid;
+    if (this.streams.has(sid)) return;
+    if (this.streams.size >= this.options.maxStreamsPerConnection) {
+      // Forget the oldest (Map iterates in insertion order).
+      const oldest = this.streams.keys().next().value as number;
+      this.streams.delete(oldest);
+      this.counters.droppedStreams++;
+    }
+    this.streams.set(sid, { requestEnded: false, responseEnded: false });
+  }
+
+  private endStream(sid: number, dir: Http2Direction): void {
+    const s = this.streams.get(sid);
+    if (s === undefined) return;
+    if (dir === 'request') s.requestEnded = true;
+    else s.responseEnded = true;
+    if (s.requestEnded && s.responseEnded) this.streams.delete(sid);
+  }
+
+  /** Streams currently tracked (for tests). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+}
+
+type Verdict =
+  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean] }
+  | { kind: 'upgrade'; clientIndex: Direction }
+  | { kind: 'ignore' };
+
+const EMPTY = new Uint8Array(0);
+const HTTP_SLASH = Uint8Array.from(Buffer.from('HTTP/', 'latin1'));
+
+function startsWith(h: Uint8Array, n: number, prefix: Uint8Array): boolean {
+  if (n < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (h[i] !== prefix[i]) return false;
+  return true;
+}
+
+function readU32(b: Uint8Array, off: number): number {
+  return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+}
+
+function oversizeMessage(len: number, limit: number): string {
+  return `header block of ${len} octets exceeds maxHeaderBlockBytes (${limit}); skipped, and the dynamic table is reset`;
+}
+
