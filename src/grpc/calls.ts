@@ -72,6 +72,14 @@ export const DEFAULT_MAX_CALLS_PER_CONNECTION = 10_000;
  */
 export const MAX_ERRORS_PER_CALL = 20;
 
+/**
+ * Capture-time seconds a call reset by the client (RST_STREAM from the client while the response is open)
+ * waits for the server's trailers. A client cancelling at its deadline and the server failing the call at
+ * the same deadline send RST_STREAM and trailers that cross on the wire (grpc-core does exactly this): the
+ * trailers carry the status the user wants to see (DEADLINE_EXCEEDED), and Wireshark shows them too.
+ */
+export const PENDING_RESET_SEC = 1;
+
 /** Default nesting depth limit for protobuf decoding (same as protobuf's own parsers). */
 export const DEFAULT_MAX_DEPTH = 100;
 
@@ -124,10 +132,14 @@ interface Call {
   droppedErrors: number;
   /** Taken as a call although its content-type was lost to an HPACK error. */
   provisional: boolean;
+  /** The client reset the stream while the response was still open: see PENDING_RESET_SEC. */
+  pendingReset: { ev: FrameOrigin; name: string } | null;
 }
 
 interface ConnState {
   calls: Map<number, Call>;
+  /** Calls reset by the client, waiting for the server's trailers that may cross the RST_STREAM. */
+  pendingResets: Set<Call>;
   /** Lowest and highest stream id of request HEADERS seen (0: none yet). */
   firstRequestStream: number;
   lastRequestStream: number;
@@ -216,12 +228,15 @@ export class GrpcCallTracker implements Http2Sink {
 
   headers(ev: HeadersEvent): void {
     const state = this.connState(ev.conn);
+    if (state.pendingResets.size > 0) this.expireResets(state, ev);
     if (ev.direction === 'request') this.requestHeaders(state, ev);
     else this.responseHeaders(state, ev);
   }
 
   data(ev: DataEvent): void {
-    const call = this.conns.get(ev.conn)?.calls.get(ev.streamId);
+    const state = this.conns.get(ev.conn);
+    if (state && state.pendingResets.size > 0) this.expireResets(state, ev);
+    const call = state?.calls.get(ev.streamId);
     if (!call) return;
     call.lastFrame = ev.frame;
     const ds = ev.direction === 'request' ? call.req : call.resp;
@@ -236,12 +251,34 @@ export class GrpcCallTracker implements Http2Sink {
   }
 
   rstStream(ev: RstStreamEvent): void {
-    const call = this.conns.get(ev.conn)?.calls.get(ev.streamId);
+    const state = this.conns.get(ev.conn);
+    if (state && state.pendingResets.size > 0) this.expireResets(state, ev);
+    const call = state?.calls.get(ev.streamId);
     if (!call) return;
     call.lastFrame = ev.frame;
+    if (call.pendingReset) {
+      // The server's answer to the client's reset (or its own reset): the stream is over.
+      this.endCall(call, true, call.pendingReset.ev, call.pendingReset.name);
+      return;
+    }
+    if (ev.direction === 'request' && ev.errorCode !== 0 && !call.resp.ended) {
+      call.pendingReset = { ev, name: ev.errorName };
+      call.req.ended = true;
+      state!.pendingResets.add(call);
+      return;
+    }
     // RFC 9113 §8.1: a server may end a stream with RST_STREAM(NO_ERROR) once its response is complete.
     const normalClose = ev.errorCode === 0 && call.resp.ended;
     this.endCall(call, true, ev, normalClose ? null : ev.errorName);
+  }
+
+  /** Calls whose client reset has waited PENDING_RESET_SEC of capture time end as reset. */
+  private expireResets(state: ConnState, now: FrameOrigin): void {
+    for (const call of [...state.pendingResets]) {
+      const pr = call.pendingReset!;
+      const waited = now.tsSec - pr.ev.tsSec + (now.tsNsec - pr.ev.tsNsec) / 1e9;
+      if (waited > PENDING_RESET_SEC) this.endCall(call, true, pr.ev, pr.name);
+    }
   }
 
   goaway(ev: GoawayEvent): void {
@@ -275,7 +312,10 @@ export class GrpcCallTracker implements Http2Sink {
   connectionClosed(conn: Http2Connection): void {
     const state = this.conns.get(conn);
     if (!state) return;
-    for (const call of [...state.calls.values()]) this.endCall(call, false, null, null);
+    for (const call of [...state.calls.values()]) {
+      if (call.pendingReset) this.endCall(call, true, call.pendingReset.ev, call.pendingReset.name);
+      else this.endCall(call, false, null, null);
+    }
     this.conns.delete(conn);
   }
 
@@ -449,7 +489,7 @@ export class GrpcCallTracker implements Http2Sink {
   private connState(conn: Http2Connection): ConnState {
     let s = this.conns.get(conn);
     if (!s) {
-      s = { calls: new Map(), firstRequestStream: 0, lastRequestStream: 0 };
+      s = { calls: new Map(), pendingResets: new Set(), firstRequestStream: 0, lastRequestStream: 0 };
       this.conns.set(conn, s);
     }
     return s;
@@ -486,6 +526,7 @@ export class GrpcCallTracker implements Http2Sink {
       errors: [],
       droppedErrors: 0,
       provisional: false,
+      pendingReset: null,
     };
     state.calls.set(ev.streamId, call);
     return call;
@@ -499,13 +540,17 @@ export class GrpcCallTracker implements Http2Sink {
       // Without its request headers the request side's end may predate the capture: the response ends it.
       if (call.req.deframer === null) call.req.ended = true;
     }
-    if (call.req.ended && call.resp.ended) this.endCall(call, true, ev, null);
+    if (call.req.ended && call.resp.ended) {
+      const pr = call.pendingReset;
+      this.endCall(call, true, pr ? pr.ev : ev, pr ? pr.name : null);
+    }
   }
 
   private endCall(call: Call, complete: boolean, ev: FrameOrigin | null, reset: string | null): void {
     const state = this.conns.get(call.conn);
     if (!state || state.calls.get(call.streamId) !== call) return;
     state.calls.delete(call.streamId);
+    state.pendingResets.delete(call);
     for (const [name, ds] of [['request', call.req] as const, ['response', call.resp] as const]) {
       const p = ds.deframer?.pending();
       if (!p) continue;

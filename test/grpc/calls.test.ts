@@ -237,22 +237,49 @@ test('a trailers-only response fills both response_headers and trailers', () => 
   assert.equal(c.response_messages, 0);
 });
 
-test('RST_STREAM ends a call with reset set to the error name', () => {
+test('a client RST_STREAM ends a call with reset set to the error name once the server has nothing more', () => {
   const h = new Harness();
   h.headers('request', 1, reqHeaders('/grpctk.demo.Demo/ServerStream'));
   h.data('request', 1, lpm(new Uint8Array(0)), true);
   h.headers('response', 1, respHeaders);
   h.data('response', 1, lpm(new Uint8Array([0x10, 0x01])));
   h.rst('request', 1, 8, 'CANCEL');
-  h.data('response', 1, lpm(new Uint8Array([0x10, 0x02]))); // in flight; ignored
+  // Sent by the server before it saw the reset: on the wire, so it is shown.
+  h.data('response', 1, lpm(new Uint8Array([0x10, 0x02])));
+  assert.equal(h.calls.length, 0, 'the server may still send its trailers');
+  h.nsec += 2_000_000_000; // more than PENDING_RESET_SEC of capture time later, another stream's frame
+  h.headers('request', 3, reqHeaders('/grpctk.demo.Demo/Unary'));
   assert.equal(h.calls.length, 1);
   const c = h.calls[0];
   assert.equal(c.reset, 'CANCEL');
   assert.equal(c.complete, true);
   assert.equal(c.status, null);
-  assert.equal(c.end, '2023-11-14T22:13:20.005000000Z');
-  assert.equal(c.last_frame, 5);
-  assert.equal(h.messages.length, 2);
+  assert.equal(c.end, '2023-11-14T22:13:20.005000000Z', 'the call ends at the reset');
+  assert.equal(h.messages.length, 3);
+});
+
+test('a client RST_STREAM crossing the server trailers keeps the trailers status (deadline exceeded)', () => {
+  const h = new Harness();
+  h.headers('request', 1, [...reqHeaders('/grpctk.demo.Demo/Unary'), ['grpc-timeout', '200m']]);
+  h.data('request', 1, lpm(new Uint8Array([0x10, 0x01])), true);
+  h.rst('request', 1, 8, 'CANCEL');
+  h.headers('response', 1, [...respHeaders, ['grpc-status', '4'], ['grpc-message', 'Deadline Exceeded']], true);
+  assert.equal(h.calls.length, 1);
+  const c = h.calls[0];
+  assert.equal(c.status_name, 'DEADLINE_EXCEEDED');
+  assert.equal(c.reset, 'CANCEL');
+  assert.equal(c.complete, true);
+  assert.equal(c.end, '2023-11-14T22:13:20.003000000Z');
+});
+
+test('a call reset by the client and never answered is reported at the end of the capture', () => {
+  const h = new Harness();
+  h.headers('request', 1, reqHeaders('/grpctk.demo.Demo/Unary'));
+  h.rst('request', 1, 8, 'CANCEL');
+  h.tracker.finish();
+  assert.equal(h.calls.length, 1);
+  assert.equal(h.calls[0].reset, 'CANCEL');
+  assert.equal(h.calls[0].complete, true);
 });
 
 test('RST_STREAM(NO_ERROR) after the response ended is a normal close', () => {
