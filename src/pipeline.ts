@@ -80,10 +80,10 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
     frame: (r) => sink.frame?.(r),
   };
   const reader = new RecordReader(counting);
-  const progress = Progress.forStderr(options.quiet, opened.size);
+  const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   try {
-    for await (const chunk of opened.stream) {
-      summary.bytesRead += chunk.length;
+    for await (const chunk of opened.chunks) {
+      summary.bytesRead = opened.bytesRead;
       reader.push(chunk);
       progress.update(summary.bytesRead, 0, summary.calls);
       if (output) await output.drain();
@@ -115,7 +115,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     http2Ports: options.http2Ports,
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
-  const assembler = new Assembler(http2.factory ?? http2, {
+  const assembler = new Assembler(http2, {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
@@ -130,11 +130,11 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     },
   };
   const reader = new CaptureReader(captureSink);
-  const progress = Progress.forStderr(options.quiet, opened.size);
+  const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;
   try {
-    for await (const chunk of opened.stream) {
-      summary.bytesRead += chunk.length;
+    for await (const chunk of opened.chunks) {
+      summary.bytesRead = opened.bytesRead;
       reader.push(chunk);
       progress.update(summary.bytesRead, summary.packets, summary.calls);
       if (output) await output.drain();
