@@ -159,6 +159,9 @@ export function headerObject(fields: readonly HeaderField[]): Record<string, str
 
 /** A -bin value (possibly several, comma-separated) as canonical padded base64; kept as is when not base64. */
 function canonicalBin(value: string): string {
+  // gRPC "true binary" metadata (SETTINGS 0xfe03 between grpc-core peers): a 0x00 octet, then the raw bytes,
+  // which the HPACK layer hands over one char per octet. Raw bytes may hold commas: never split them.
+  if (value.charCodeAt(0) === 0) return Buffer.from(value.slice(1), 'latin1').toString('base64');
   return value
     .split(',')
     .map((part) => {

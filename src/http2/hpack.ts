@@ -455,7 +455,9 @@ export class HpackDecoder {
       nameOctets = slot < 0 ? 0 : this.nameSizes[slot];
       if (name === null) this.report(unknownIndexMessage(index));
     }
-    const value = this.string(b);
+    // gRPC `-bin` values may be "true binary" (a 0x00 octet, then raw bytes) between peers that negotiated
+    // it: decode them one char per octet so no byte is lost to UTF-8 decoding.
+    const value = this.string(b, name !== null && name.endsWith('-bin'));
     const valueOctets = this.strOctets;
     if (incremental) this.insert(name, value, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
     if (name !== null && value !== null) headers.push([name, value]);
@@ -551,7 +553,7 @@ export class HpackDecoder {
    * §5.2 String Literal. Returns null (and reports) on a bad Huffman code: the length is known, so the
    * block stays in sync. Sets `strOctets` to the decoded octet length (0 when unknown).
    */
-  private string(b: Uint8Array): string | null {
+  private string(b: Uint8Array, binary = false): string | null {
     if (this.pos >= this.end) this.cut('string literal missing at the end of the block (RFC 7541 §5.2)');
     const huffman = b[this.pos] & 0x80;
     const len = this.integer(b, 7);
@@ -562,7 +564,7 @@ export class HpackDecoder {
     this.pos = start + len;
     if (!huffman) {
       this.strOctets = len;
-      return octetsToString(b, start, start + len);
+      return binary ? latin1(b, start, start + len) : octetsToString(b, start, start + len);
     }
     const n = huffmanDecode(b, start, start + len);
     if (n < 0) {
@@ -571,8 +573,12 @@ export class HpackDecoder {
       return null;
     }
     this.strOctets = n;
-    return octetsToString(huffOut, 0, n);
+    return binary ? latin1(huffOut, 0, n) : octetsToString(huffOut, 0, n);
   }
+}
+
+function latin1(b: Uint8Array, start: number, end: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
 }
 
 function unknownIndexMessage(index: number): string {

@@ -156,3 +156,22 @@ test('-o FILE writes the file; an unwritable place is one line and exit 1', () =
   assertCleanStderr(run.stderr);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('-bin metadata is shown as base64 whether sent as base64 (grpc-js) or as true binary (grpc-core)', () => {
+  for (const sample of ['samples/grpcjs-basic.pcapng', 'samples/grpcio-basic.pcapng']) {
+    const calls = ndjson(grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, sample]).stdout).filter((r) => r.type === 'call');
+    const full = calls.find((c) => c.request_headers['x-request-id'] === 'req-0001');
+    assert.ok(full, sample);
+    assert.equal(full.request_headers['x-client-bin'], 'AAECf4D/', sample);
+    assert.equal(Buffer.from(full.trailers['x-trailer-bin'], 'base64').toString('utf8'), 'trailer bytes ✓', sample);
+  }
+});
+
+test('a deadline exceeded shows the server status even when the client reset crosses it', () => {
+  const calls = ndjson(grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/grpcio-basic.pcapng']).stdout).filter((r) => r.type === 'call');
+  const slow = calls.find((c) => c.timeout_ms === 201);
+  assert.ok(slow);
+  assert.equal(slow.status_name, 'DEADLINE_EXCEEDED');
+  assert.equal(slow.reset, 'CANCEL');
+  assert.equal(slow.complete, true);
+});
