@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_INPUT, EXIT_USAGE, GrpctkError } from '../errors';
 import { version } from '../version';
 import { register as registerDecode } from './decode';
+import { register as registerStats } from './stats';
+import { register as registerExport } from './export';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDecode(program);
+  registerStats(program);
+  registerExport(program);
   return program;
 }
 

@@ -1,0 +1,121 @@
+/**
+ * Call latencies of one group: count, min, mean and max always exact; percentiles exact up to a limit of
+ * kept durations, then from an HDR histogram (http://hdrhistogram.org/, `hdr-histogram-js`), so memory is
+ * bounded whatever the number of calls.
+ *
+ * Percentiles use the nearest-rank definition: p is the smallest recorded value with at least p% of the
+ * values at or below it (sorted[ceil(p/100 * n) - 1]); HDR histograms report a recorded value at a rank
+ * too (they round the rank to the nearest, not up), so a group that crosses the limit changes precision,
+ * not meaning.
+ *
+ * Past the limit, durations are recorded in whole microseconds into a histogram of 3 significant digits:
+ * a reported percentile is within 0.1% (plus 1 µs of rounding) of a recorded value at that rank (give or
+ * take one rank), and is clamped to the exact min and max. The histogram is "packed" (sparse counts), a few KiB to a few tens of
+ * KiB whatever the count.
+ */
+import { build, type Histogram } from 'hdr-histogram-js';
+
+/** Durations kept exactly per group before switching to the histogram: 100,000 (800 KB). */
+export const EXACT_LATENCY_LIMIT = 100_000;
+
+/** Significant digits of the HDR histogram past the limit: relative error at most 10^-3. */
+export const HDR_SIGNIFICANT_DIGITS = 3;
+
+export class LatencyDigest {
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  private sum = 0;
+  private values: Float64Array | null = new Float64Array(16);
+  private sorted = true;
+  private histogram: Histogram | null = null;
+
+  constructor(private readonly exactLimit: number = EXACT_LATENCY_LIMIT) {}
+
+  /** Percentiles are exact (every duration kept). */
+  get exact(): boolean {
+    return this.histogram === null;
+  }
+
+  add(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.sum += ms;
+    if (ms < this.min) this.min = ms;
+    if (ms > this.max) this.max = ms;
+    if (this.values !== null) {
+      if (this.count < this.exactLimit) {
+        if (this.count === this.values.length) {
+          const grown = new Float64Array(Math.min(this.values.length * 2, this.exactLimit));
+          grown.set(this.values);
+          this.values = grown;
+        }
+        this.values[this.count++] = ms;
+        this.sorted = false;
+        return;
+      }
+      // Over the limit: move what was kept into the histogram and drop the array.
+      this.histogram = build({ bitBucketSize: 'packed', numberOfSignificantValueDigits: HDR_SIGNIFICANT_DIGITS, autoResize: true });
+      for (let i = 0; i < this.count; i++) this.histogram.recordValue(toMicros(this.values[i]));
+      this.values = null;
+    }
+    this.histogram!.recordValue(toMicros(ms));
+    this.count++;
+  }
+
+  get mean(): number | null {
+    return this.count === 0 ? null : this.sum / this.count;
+  }
+
+  /** Nearest-rank percentile in ms (p in 0..100), or null when no duration was recorded. */
+  percentile(p: number): number | null {
+    if (this.count === 0) return null;
+    if (this.values !== null) {
+      const n = this.count;
+      const view = this.values.subarray(0, n);
+      if (!this.sorted) {
+        view.sort();
+        this.sorted = true;
+      }
+      return view[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
+    }
+    const v = this.histogram!.getValueAtPercentile(p) / 1000;
+    return Math.min(this.max, Math.max(this.min, v));
+  }
+
+  summary(): LatencySummary {
+    const none = this.count === 0;
+    return {
+      count: this.count,
+      exact: this.exact,
+      min: none ? null : this.min,
+      mean: none ? null : round(this.mean!),
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      max: none ? null : this.max,
+    };
+  }
+}
+
+export interface LatencySummary {
+  /** Complete calls with a duration. */
+  count: number;
+  /** Percentiles are exact (false: from the HDR histogram, within 0.1%). */
+  exact: boolean;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+function toMicros(ms: number): number {
+  return Math.max(0, Math.round(ms * 1000));
+}
+
+/** Rounds away binary noise (sums of decimal milliseconds) at the nanosecond. */
+export function round(x: number, digits = 6): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

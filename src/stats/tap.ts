@@ -1,0 +1,326 @@
+/**
+ * The stats tap: a RecordSink (like a Wireshark tap, a listener on decoded calls, never code inside the
+ * decoder) that folds call records into per-group counters. It works from call records only: they carry
+ * the message counts and bytes, so message records are not needed and are ignored. Memory is per group,
+ * never per call (latencies: ./latency.ts).
+ *
+ * Definitions (the README repeats them):
+ *   - calls: every call record that passed the filters, complete or not;
+ *   - status: calls per status label (`status_name`, else the number, else NONE when no grpc-status was
+ *     seen: reset, or still running when the capture ended);
+ *   - errors: calls that ended other than OK: a grpc-status other than 0, or complete without any
+ *     grpc-status (reset, or trailers missing). Calls still running at the capture's end are not errors;
+ *     error_rate = errors / calls;
+ *   - latency_ms: over complete calls with a duration;
+ *   - first/last: earliest `start` and latest `end` (or `start` for calls that did not end);
+ *     calls_per_second = calls / (last - first), null when that span is 0;
+ *   - interval series: calls bucketed by `start` into intervals aligned on the Unix epoch (so 1s intervals
+ *     begin on whole seconds), with calls, errors and p99 of each.
+ */
+import { UsageError } from '../errors';
+import type { RecordFilter } from '../filter/index';
+import { parseEndpoint } from '../filter/parse';
+import type { RecordSink } from '../grpc/types';
+import { GRPC_STATUS_NAMES, NO_STATUS, statusLabel } from '../records/status';
+import { formatIsoTimeNs, parseIsoTimeNs } from '../records/time';
+import type { CallRecord, MessageRecord } from '../records/types';
+import { LatencyDigest, round, type LatencySummary } from './latency';
+
+export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority';
+export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority'];
+
+/** What a group key is made of, per dimension. `client` is the client's address without its port. */
+const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
+  method: (c) => c.method,
+  status: (c) => statusLabel(c.status, c.status_name),
+  connection: (c) => `${c.client} -> ${c.server}`,
+  server: (c) => c.server,
+  client: (c) => parseEndpoint(c.client).addr,
+  authority: (c) => c.authority,
+};
+
+export type SortKey = 'calls' | 'errors' | 'error_rate' | 'min' | 'mean' | 'p50' | 'p90' | 'p99' | 'max' | 'bytes' | 'rate' | 'key' | 'first';
+export const SORT_KEYS: readonly SortKey[] = ['calls', 'errors', 'error_rate', 'min', 'mean', 'p50', 'p90', 'p99', 'max', 'bytes', 'rate', 'key', 'first'];
+
+/**
+ * Distinct intervals one group may hold: 100,000. More means the interval is far too short for the
+ * capture (1ms over two minutes of steady traffic); the tap stops with a UsageError rather than grow.
+ */
+export const MAX_INTERVALS_PER_GROUP = 100_000;
+
+/** Durations kept exactly per interval before its p99 comes from a histogram (see ./latency.ts). */
+export const EXACT_INTERVAL_LATENCY_LIMIT = 10_000;
+
+export interface StatsOptions {
+  /** Nested grouping, outermost first; default ['method']. Empty: only the total. */
+  by?: GroupBy[];
+  /** Interval of the time series in milliseconds; none when absent. */
+  intervalMs?: number;
+  /** Order of groups: numeric keys largest first, `key` and `first` ascending; default `calls`. */
+  sort?: SortKey;
+  filter?: RecordFilter;
+}
+
+export type GroupKey = string | null | Record<string, string | null>;
+
+export interface IntervalStats {
+  /** ISO-8601 UTC start of the interval. */
+  start: string;
+  calls: number;
+  errors: number;
+  p99_ms: number | null;
+}
+
+export interface GroupStats {
+  key?: GroupKey;
+  calls: number;
+  status: Record<string, number>;
+  errors: number;
+  error_rate: number;
+  latency_ms: LatencySummary;
+  request_messages: number;
+  response_messages: number;
+  request_bytes: number;
+  response_bytes: number;
+  first: string | null;
+  last: string | null;
+  calls_per_second: number | null;
+  series?: IntervalStats[];
+}
+
+export interface StatsResult {
+  by: GroupBy[];
+  interval_ms?: number;
+  groups: GroupStats[];
+  total: GroupStats;
+}
+
+interface IntervalState {
+  calls: number;
+  errors: number;
+  latency: LatencyDigest;
+}
+
+class GroupState {
+  calls = 0;
+  errors = 0;
+  status = new Map<string, number>();
+  latency = new LatencyDigest();
+  requestMessages = 0;
+  responseMessages = 0;
+  requestBytes = 0;
+  responseBytes = 0;
+  firstNs: bigint | null = null;
+  firstText: string | null = null;
+  lastNs: bigint | null = null;
+  lastText: string | null = null;
+  series: Map<number, IntervalState> | null;
+
+  constructor(
+    readonly values: Array<string | null>,
+    withSeries: boolean,
+  ) {
+    this.series = withSeries ? new Map() : null;
+  }
+
+  add(c: CallRecord, error: boolean, startNs: bigint | null, endNs: bigint | null, intervalNs: bigint | null, intervalText: string): void {
+    this.calls++;
+    if (error) this.errors++;
+    const label = statusLabel(c.status, c.status_name);
+    this.status.set(label, (this.status.get(label) ?? 0) + 1);
+    const duration = c.complete && c.duration_ms !== null ? c.duration_ms : null;
+    if (duration !== null) this.latency.add(duration);
+    this.requestMessages += c.request_messages;
+    this.responseMessages += c.response_messages;
+    this.requestBytes += c.request_bytes;
+    this.responseBytes += c.response_bytes;
+    if (startNs !== null) {
+      if (this.firstNs === null || startNs < this.firstNs) {
+        this.firstNs = startNs;
+        this.firstText = c.start;
+      }
+      const last = endNs ?? startNs;
+      if (this.lastNs === null || last > this.lastNs) {
+        this.lastNs = last;
+        this.lastText = endNs !== null ? c.end : c.start;
+      }
+      if (this.series !== null && intervalNs !== null) {
+        const index = Number(startNs / intervalNs);
+        let slot = this.series.get(index);
+        if (!slot) {
+          if (this.series.size >= MAX_INTERVALS_PER_GROUP) {
+            throw new UsageError(
+              `--interval ${intervalText}: more than ${MAX_INTERVALS_PER_GROUP.toLocaleString('en-US')} intervals in one group (MAX_INTERVALS_PER_GROUP); use a longer interval`,
+            );
+          }
+          slot = { calls: 0, errors: 0, latency: new LatencyDigest(EXACT_INTERVAL_LATENCY_LIMIT) };
+          this.series.set(index, slot);
+        }
+        slot.calls++;
+        if (error) slot.errors++;
+        if (duration !== null) slot.latency.add(duration);
+      }
+    }
+  }
+
+  result(by: GroupBy[], intervalNs: bigint | null): GroupStats {
+    const spanSeconds = this.firstNs !== null && this.lastNs !== null ? Number(this.lastNs - this.firstNs) / 1e9 : 0;
+    const head: Pick<GroupStats, 'key'> = {};
+    if (by.length === 1) head.key = this.values[0];
+    else if (by.length > 1) head.key = Object.fromEntries(by.map((b, i) => [b, this.values[i]]));
+    const out: GroupStats = {
+      ...head,
+      calls: this.calls,
+      status: orderedStatus(this.status),
+      errors: this.errors,
+      error_rate: this.calls === 0 ? 0 : round(this.errors / this.calls),
+      latency_ms: this.latency.summary(),
+      request_messages: this.requestMessages,
+      response_messages: this.responseMessages,
+      request_bytes: this.requestBytes,
+      response_bytes: this.responseBytes,
+      first: this.firstText,
+      last: this.lastText,
+      calls_per_second: spanSeconds > 0 ? round(this.calls / spanSeconds, 3) : null,
+    };
+    if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs);
+    return out;
+  }
+}
+
+/**
+ * Rows of a series; intervals without calls between the first and the last are included as zeros (a
+ * quiet gap is an answer too) unless that would pass MAX_INTERVALS_PER_GROUP rows.
+ */
+function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint): IntervalStats[] {
+  const indexes = [...series.keys()].sort((a, b) => a - b);
+  if (indexes.length === 0) return [];
+  const first = indexes[0];
+  const last = indexes[indexes.length - 1];
+  const fill = last - first + 1 <= MAX_INTERVALS_PER_GROUP;
+  const out: IntervalStats[] = [];
+  const row = (i: number): IntervalStats => {
+    const s = series.get(i);
+    return {
+      start: formatIsoTimeNs(BigInt(i) * intervalNs),
+      calls: s ? s.calls : 0,
+      errors: s ? s.errors : 0,
+      p99_ms: s ? s.latency.percentile(99) : null,
+    };
+  };
+  if (fill) for (let i = first; i <= last; i++) out.push(row(i));
+  else for (const i of indexes) out.push(row(i));
+  return out;
+}
+
+/** Status counts in code order (OK, CANCELLED, …), then other labels alphabetically, NONE last. */
+function orderedStatus(m: Map<string, number>): Record<string, number> {
+  const rank = (label: string) => {
+    const i = GRPC_STATUS_NAMES.indexOf(label);
+    if (i >= 0) return i;
+    return label === NO_STATUS ? 1e9 : 1e6;
+  };
+  const labels = [...m.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(labels.map((l) => [l, m.get(l)!]));
+}
+
+/** A call that ended other than OK (see the module comment). */
+export function isErrorCall(c: CallRecord): boolean {
+  if (c.status !== null) return c.status !== 0;
+  return c.complete;
+}
+
+export class StatsTap implements RecordSink {
+  private readonly by: GroupBy[];
+  private readonly groups = new Map<string, GroupState>();
+  private readonly total: GroupState;
+  private readonly intervalNs: bigint | null;
+  private readonly intervalText: string;
+
+  constructor(private readonly options: StatsOptions = {}) {
+    this.by = options.by ?? ['method'];
+    const ms = options.intervalMs;
+    this.intervalNs = ms !== undefined ? BigInt(Math.round(ms * 1e6)) : null;
+    if (this.intervalNs !== null && this.intervalNs <= 0n) throw new UsageError('--interval: must be positive');
+    this.intervalText = ms !== undefined ? formatDurationMs(ms) : '';
+    this.total = new GroupState([], this.intervalNs !== null);
+  }
+
+  message(_m: MessageRecord): void {
+    // Call records carry message counts and bytes; messages add nothing here.
+  }
+
+  call(c: CallRecord): void {
+    if (this.options.filter && !this.options.filter.matchCall(c)) return;
+    const values = this.by.map((b) => KEY_OF[b](c));
+    const mapKey = values.map((v) => (v === null ? '\u0001' : v)).join('\u0000');
+    let g = this.groups.get(mapKey);
+    if (!g) this.groups.set(mapKey, (g = new GroupState(values, this.intervalNs !== null)));
+    const error = isErrorCall(c);
+    const startNs = parseIsoTimeNs(c.start);
+    const endNs = c.end !== null ? parseIsoTimeNs(c.end) : null;
+    g.add(c, error, startNs, endNs, this.intervalNs, this.intervalText);
+    this.total.add(c, error, startNs, endNs, this.intervalNs, this.intervalText);
+  }
+
+  result(): StatsResult {
+    const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs));
+    groups.sort(comparator(this.options.sort ?? 'calls'));
+    const total = this.total.result([], this.intervalNs);
+    const out: StatsResult = { by: this.by, groups, total };
+    if (this.options.intervalMs !== undefined) out.interval_ms = this.options.intervalMs;
+    return out;
+  }
+}
+
+function keyText(k: GroupKey | undefined): string {
+  if (k === undefined || k === null) return '';
+  return typeof k === 'string' ? k : Object.values(k).map((v) => v ?? '').join('\u0000');
+}
+
+function comparator(sort: SortKey): (a: GroupStats, b: GroupStats) => number {
+  const byKey = (a: GroupStats, b: GroupStats) => {
+    const x = keyText(a.key);
+    const y = keyText(b.key);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  if (sort === 'key') return byKey;
+  if (sort === 'first') return (a, b) => (a.first ?? '\uffff').localeCompare(b.first ?? '\uffff') || byKey(a, b);
+  const value = (g: GroupStats): number => {
+    switch (sort) {
+      case 'calls':
+        return g.calls;
+      case 'errors':
+        return g.errors;
+      case 'error_rate':
+        return g.error_rate;
+      case 'bytes':
+        return g.request_bytes + g.response_bytes;
+      case 'rate':
+        return g.calls_per_second ?? -1;
+      default:
+        return g.latency_ms[sort] ?? -1;
+    }
+  };
+  return (a, b) => value(b) - value(a) || byKey(a, b);
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?$/;
+const DURATION_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration such as 1s, 250ms, 5m, 1.5h, 100us; a bare number is seconds. In milliseconds. */
+export function parseDuration(text: string, flag = '--interval'): number {
+  const m = DURATION.exec(text.trim());
+  const ms = m ? Number(m[1]) * DURATION_MS[m[2] ?? 's'] : NaN;
+  if (!(ms >= 1e-3)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration of at least 1us (expected e.g. 1s, 250ms, 5m, 1h)`);
+  }
+  return ms;
+}
+
+function formatDurationMs(ms: number): string {
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export type { LatencySummary };
