@@ -76,7 +76,7 @@ async function runCapture(flags: Flags): Promise<void> {
     durationSec: flags.duration !== undefined ? parseDuration(flags.duration, '--duration') : undefined,
     snaplen: flags.snaplen !== undefined ? parseCount(flags.snaplen, '-s', 0, 262144) : undefined,
     promisc: Boolean(flags.promisc),
-    bufferSize: flags.bufferSize !== undefined ? parseCount(flags.bufferSize, '-B', 1, 4096) * 1024 * 1024 : undefined,
+    bufferSize: flags.bufferSize !== undefined ? parseCount(flags.bufferSize, '-B', 1, 2047) * 1024 * 1024 : undefined,
     ringSizeBytes: flags.ringSize !== undefined ? ringSize(flags.ringSize) : undefined,
     ringFiles: flags.ringFiles !== undefined ? parseCount(flags.ringFiles, '--ring-files', 1) : undefined,
   });

@@ -8,6 +8,7 @@ import { version } from '../version';
 import { register as registerDecode } from './decode';
 import { register as registerStats } from './stats';
 import { register as registerExport } from './export';
+import { register as registerCapture } from './capture';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDecode(program);
   registerStats(program);
   registerExport(program);
+  registerCapture(program);
   return program;
 }
 
