@@ -9,6 +9,7 @@ import { register as registerDecode } from './decode';
 import { register as registerStats } from './stats';
 import { register as registerExport } from './export';
 import { register as registerCapture } from './capture';
+import { register as registerSplit } from './split';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDecode(program);
   registerStats(program);
   registerExport(program);
+  registerSplit(program);
   registerCapture(program);
   return program;
 }

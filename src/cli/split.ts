@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--name <template>', 'part file names: {index} {key}, and by mode {client} {server} {stream} {method}', DEFAULT_NAME_TEMPLATE)
     .option('--tcp-only', 'leave out packets that are not TCP (otherwise they go to a part of their own, or stay in sequence for count/size/time)')
     .option('--force', 'write into a directory that is not empty, replacing parts of the same name')
-    .addOption(new Option('--max-open-files <n>', 'part files open at once; others are closed and reopened for append').default(undefined, String(DEFAULT_MAX_OPEN_FILES)));
+    .option('--max-open-files <n>', `part files open at once; others are closed and reopened for append (default: ${DEFAULT_MAX_OPEN_FILES})`);
   addDecodeOptions(cmd);
   addFilterOptions(cmd);
   cmd.action(async (input: string | undefined, flags: Flags) => {
