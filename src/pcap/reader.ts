@@ -513,17 +513,25 @@ export class CaptureReader {
   // pcapng ----------------------------------------------------------------------------------------------------
 
   private enhancedPacket(buf: Uint8Array, dv: DataView, pos: number, size: number): void {
-    const le = this.le;
     // Interface ID, Timestamp (upper, lower), Captured Packet Length, Original Packet Length (section 4.3).
-    if (size < 32) throw this.bad(BlockType.EPB, pos, `block total length ${size} is under the minimum of 32`);
-    const localId = dv.getUint32(pos + 8, le);
+    this.packetBlock(buf, dv, pos, size, BlockType.EPB, dv.getUint32(pos + 8, this.le));
+  }
+
+  /**
+   * EPB and the obsolete Packet Block share their layout after the interface id: timestamp (upper, lower),
+   * captured and original lengths, data, options; the PB's id is 16 bits, followed by a drops count.
+   * Option 2 is epb_flags in one and pack_flags in the other: the same 32-bit link-layer flags word.
+   */
+  private packetBlock(buf: Uint8Array, dv: DataView, pos: number, size: number, type: number, localId: number): void {
+    const le = this.le;
+    if (size < 32) throw this.bad(type, pos, `block total length ${size} is under the minimum of 32`);
     const caplen = dv.getUint32(pos + 20, le);
     const padded = (caplen + 3) & ~3;
     if (caplen > size - 32 || padded > size - 32) {
-      throw this.bad(BlockType.EPB, pos, `captured length ${caplen} does not fit in a block of ${size} bytes`);
+      throw this.bad(type, pos, `captured length ${caplen} does not fit in a block of ${size} bytes`);
     }
     const iface = this.ifaces[localId];
-    if (iface === undefined) throw this.noInterface(BlockType.EPB, pos, localId);
+    if (iface === undefined) throw this.noInterface(type, pos, localId);
     ticksToTime(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), iface.scale, this.ts);
     const start = pos + 28;
     const optStart = start + padded;
@@ -532,7 +540,7 @@ export class CaptureReader {
     let flags: number | undefined;
     let options: PcapngOption[] | undefined;
     if (optEnd - optStart >= 4) {
-      options = this.options(buf, dv, optStart, optEnd, BlockType.EPB, pos);
+      options = this.options(buf, dv, optStart, optEnd, type, pos);
       for (const o of options) {
         if (o.code === OptionCode.COMMENT) (comments ??= []).push(text(o.value));
         else if (o.code === EpbOption.FLAGS && o.value.length >= 4) {
@@ -590,41 +598,8 @@ export class CaptureReader {
   }
 
   private obsoletePacket(buf: Uint8Array, dv: DataView, pos: number, size: number): void {
-    // Interface ID (16), Drops Count (16), Timestamp, Captured Len, Packet Len, data, options (Appendix A).
-    const le = this.le;
-    if (size < 32) throw this.bad(BlockType.PB, pos, `block total length ${size} is under the minimum of 32`);
-    const localId = dv.getUint16(pos + 8, le);
-    const caplen = dv.getUint32(pos + 20, le);
-    const padded = (caplen + 3) & ~3;
-    if (caplen > size - 32 || padded > size - 32) {
-      throw this.bad(BlockType.PB, pos, `captured length ${caplen} does not fit in a block of ${size} bytes`);
-    }
-    const iface = this.ifaces[localId];
-    if (iface === undefined) throw this.noInterface(BlockType.PB, pos, localId);
-    ticksToTime(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le), iface.scale, this.ts);
-    const start = pos + 28;
-    let comments: string[] | undefined;
-    let options: PcapngOption[] | undefined;
-    if (size - 4 - (start + padded - pos) >= 4) {
-      options = this.options(buf, dv, start + padded, pos + size - 4, BlockType.PB, pos);
-      for (const o of options) if (o.code === OptionCode.COMMENT) (comments ??= []).push(text(o.value));
-      if (options.length === 0) options = undefined;
-    }
-    this.sink.packet(
-      new CapturedPacket(
-        ++this.packetCount,
-        iface.info.id,
-        iface.info.linkType,
-        this.ts.sec + iface.offset,
-        this.ts.nsec,
-        caplen,
-        dv.getUint32(pos + 24, le),
-        buf.subarray(start, start + caplen),
-        comments,
-        undefined,
-        options,
-      ),
-    );
+    // Interface ID (16), Drops Count (16), then as an EPB (Appendix A).
+    this.packetBlock(buf, dv, pos, size, BlockType.PB, dv.getUint16(pos + 8, this.le));
   }
 
   private noInterface(type: number, pos: number, localId: number): InputError {
