@@ -10,9 +10,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-OUT=$ROOT/test/golden
+# GOLDEN_OUT: write elsewhere (check-live.sh compares a fresh run with the committed files).
+OUT=${GOLDEN_OUT:-$ROOT/test/golden}
 SAMPLES=$ROOT/samples
-NORM=$OUT/tshark2golden.py
+NORM=$ROOT/test/golden/tshark2golden.py
 
 die() { echo "make-golden: $*" >&2; exit 1; }
 command -v tshark >/dev/null || die "tshark not found: install Wireshark's tshark (Debian: apt-get install tshark)"
