@@ -1,0 +1,143 @@
+/**
+ * The hostile-capture suite (issue 8): every case of ./make-hostile.ts, generated into a temporary
+ * directory, through the real CLI: `decode -F ndjson` (judged closely), then `decode` (text), `stats`,
+ * `export` and `split`. For every input and command: the documented exit code, stderr made only of
+ * `grpctk: ` lines with at most one reason and never a stack trace, bounded wall time and peak memory, and
+ * the good calls before (and after) the hostile part still decoded and printed.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseRecord } from '../../src/records/reader';
+import { assertCleanStderr, grpctk, PROTOS } from './cli';
+import { makeHostile, type HostileCase } from './make-hostile';
+
+/**
+ * Peak RSS allowed by default, MiB. An idle `grpctk decode` is about 60 MiB; the largest case at default
+ * limits, 100,000 tracked connections, about 300 MiB (some 1.8 KiB of TCP and HTTP/2 state per
+ * connection: bounded by --max-connections, not by the capture's length).
+ */
+const DEFAULT_MAX_RSS_MB = 450;
+/**
+ * Wall time allowed by default: proportional to the input, 10 s plus 3 s per MB. The slowest case here
+ * (100,000 streams in 1.5 MB, 100,000 records out) takes under 3 s; the margin is for a loaded CI runner.
+ */
+function maxSeconds(c: HostileCase): number {
+  return c.maxSeconds ?? 10 + (3 * fs.statSync(c.file).size) / 1e6;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpctk-hostile-'));
+const cases = makeHostile(dir);
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Texts of the request messages in decode's NDJSON (schema decode: `text`; raw decode: field 2). */
+function requestTexts(stdout: string): string[] {
+  const texts: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.length === 0) continue;
+    const r = JSON.parse(line);
+    if (r.type !== 'message' || r.direction !== 'request' || r.body === null || typeof r.body !== 'object') continue;
+    const t = r.body.text ?? r.body['2'];
+    if (typeof t === 'string') texts.push(t);
+  }
+  return texts;
+}
+
+function judgeResources(c: HostileCase, r: { seconds: number; rssMb: number }, where: string): void {
+  const limit = maxSeconds(c);
+  const maxRss = c.maxRssMb ?? DEFAULT_MAX_RSS_MB;
+  assert.ok(r.seconds <= limit, `${where}: took ${r.seconds.toFixed(1)} s (limit ${limit.toFixed(0)} s)`);
+  assert.ok(r.rssMb > 0 && r.rssMb <= maxRss, `${where}: peak RSS ${r.rssMb.toFixed(0)} MiB (limit ${maxRss} MiB)`);
+}
+
+/** The exit code `split` must give: it reads captures only, and takes no decode flags. */
+function splitExit(c: HostileCase): number {
+  if ((c.kind ?? 'capture') !== 'capture') return 1;
+  return c.exit === 2 ? 0 : c.exit;
+}
+
+test('hostile inputs through the CLI', { concurrency: 2 }, async (t) => {
+  const runs: Array<Promise<void>> = [];
+  for (const c of cases) {
+    const args = c.args ?? [];
+    runs.push(t.test(`decode -F ndjson: ${c.what}`, async () => {
+      const where = `decode -F ndjson ${path.basename(c.file)} ${args.join(' ')}`;
+      const r = await grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, ...args, c.file]);
+      assert.equal(r.status, c.exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
+      const reasons = assertCleanStderr(r.stderr, where);
+      if (c.exit !== 0) {
+        assert.equal(reasons.length, 1, `${where}: one line saying why, got:\n${r.stderr}`);
+        if (c.stderr) assert.match(reasons[0], c.stderr, where);
+      } else {
+        assert.equal(reasons.length, 0, `${where}: exit 0 with an error line:\n${r.stderr}`);
+        if (c.stderr) assert.match(r.stderr, c.stderr, where);
+      }
+      for (const line of r.stdout.split('\n').filter(Boolean)) {
+        const rec = parseRecord(line);
+        assert.notEqual(typeof rec, 'string', `${where}: output line is not a valid record (${String(rec)}): ${line.slice(0, 200)}`);
+      }
+      const texts = requestTexts(r.stdout);
+      for (const want of c.decoded ?? []) {
+        assert.ok(texts.includes(want), `${where}: the request "${want.slice(0, 40)}" is not in the output (got ${JSON.stringify(texts).slice(0, 200)})`);
+      }
+      judgeResources(c, r, where);
+    }));
+
+    // The text view only for cases with bodies or strings worth drawing; stats and export for every case.
+    const textToo = ['good', 'gzip-bomb', 'protobuf-3000-deep-max-depth', 'long-method', 'ndjson-deep-body.ndjson', 'not-a-capture-random.bin'].includes(c.name);
+    for (const cmd of [...(textToo ? [['decode', '-F', 'text']] : []), ['stats'], ['export', '-F', 'csv']]) {
+      runs.push(t.test(`${cmd.join(' ')}: ${c.what}`, async () => {
+        const where = `${cmd.join(' ')} ${path.basename(c.file)} ${args.join(' ')}`;
+        const r = await grpctk([...cmd, '-I', PROTOS, ...args, c.file]);
+        assert.equal(r.status, c.exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
+        const reasons = assertCleanStderr(r.stderr, where);
+        assert.equal(reasons.length, c.exit === 0 ? 0 : 1, `${where}: stderr:\n${r.stderr}`);
+        if (c.exit !== 0 && c.stderr) assert.match(reasons[0], c.stderr, where);
+        // What was decoded before the fault is still shown: its method, at least.
+        if ((c.decoded ?? []).length > 0) assert.match(r.stdout, /grpctk\.demo\.Demo\/Unary/, `${where}: the good call is not in the output`);
+        judgeResources(c, r, where);
+      }));
+    }
+
+    runs.push(t.test(`split --by method: ${c.what}`, async () => {
+      const out = fs.mkdtempSync(path.join(dir, 'split-'));
+      const where = `split --by method ${path.basename(c.file)}`;
+      try {
+        const r = await grpctk(['split', '--by', 'method', '--force', '-o', out, c.file]);
+        const exit = splitExit(c);
+        assert.equal(r.status, exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
+        const reasons = assertCleanStderr(r.stderr, where);
+        assert.equal(reasons.length, exit === 0 ? 0 : 1, `${where}: stderr:\n${r.stderr}`);
+        if ((c.decoded ?? []).length > 0 && (c.kind ?? 'capture') === 'capture') {
+          assert.ok(fs.readdirSync(out).some((f) => f.includes('Unary')), `${where}: no part for the good call's method (${fs.readdirSync(out).join(', ')})`);
+        }
+        judgeResources(c, r, where);
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    }));
+  }
+  await Promise.all(runs);
+});
+
+test('from a pipe (decode -): hostile captures behave as from a file', { concurrency: 2 }, async (t) => {
+  const runs: Array<Promise<void>> = [];
+  for (const name of ['cut-inside-block', 'gzip-bomb', 'gzip-cut', 'streams-100k', 'not-a-capture-random.bin', 'ndjson-broken-line.ndjson']) {
+    const c = cases.find((x) => x.name === name);
+    assert.ok(c, `no case ${name}`);
+    runs.push(t.test(`decode - < ${path.basename(c.file)}`, async () => {
+      const where = `decode - < ${path.basename(c.file)}`;
+      const r = await grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, '-'], { stdin: fs.readFileSync(c.file) });
+      assert.equal(r.status, c.exit, `${where}: exit code ${r.status}, stderr:\n${r.stderr.slice(0, 2000)}`);
+      const reasons = assertCleanStderr(r.stderr, where);
+      assert.equal(reasons.length, c.exit === 0 ? 0 : 1, `${where}: stderr:\n${r.stderr}`);
+      if (c.exit !== 0 && c.stderr) assert.match(reasons[0], c.stderr, where);
+      const texts = requestTexts(r.stdout);
+      for (const want of c.decoded ?? []) assert.ok(texts.includes(want), `${where}: "${want}" not decoded`);
+      judgeResources(c, r, where);
+    }));
+  }
+  await Promise.all(runs);
+});

@@ -1,0 +1,78 @@
+/**
+ * Every sample capture cut at every block (or record) boundary and inside every block, through the whole
+ * decode core in-process (the CLI is run on a few cuts in hostile.test.ts):
+ *  - a cut at a boundary is a valid, shorter capture: no error at all;
+ *  - a cut inside a block is a TruncatedInputError, one line, naming the byte offset;
+ *  - either way, everything decodable before the cut is decoded exactly as from the whole file: every
+ *    message record completed by a packet before the cut, and every complete call that ended before it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InputError, TruncatedInputError } from '../../src/errors';
+import { decodeCore } from '../fuzz/lib/core';
+import { layout } from '../fuzz/lib/mutate';
+import { loadSamples } from '../fuzz/lib/targets/captures';
+
+interface Rec {
+  type: string;
+  frame?: number;
+  complete?: boolean;
+  last_frame?: number;
+}
+
+/** Records of the whole file that must survive a cut after `packets` packets. */
+function survivors(lines: string[], packets: number): string[] {
+  return lines.filter((l) => {
+    const r = JSON.parse(l) as Rec;
+    if (r.type === 'message') return r.frame! <= packets;
+    if (r.type === 'call') return r.complete === true && r.last_frame! <= packets;
+    return false;
+  });
+}
+
+for (const sample of loadSamples()) {
+  test(`${sample.name}: cut at every block boundary and inside every block, what came before is still decoded`, () => {
+    const full = decodeCore(sample.bytes, {}, true);
+    assert.equal(full.error, null, `the whole ${sample.name} decodes without error`);
+    const lay = layout(sample.bytes);
+    assert.ok(lay.blocks.length > 10, `${sample.name}: blocks found`);
+    // pcap: the file header is block 0 and holds no packet; pcapng: SHB and IDB come first.
+    const packetBlocks = lay.blocks.map((b) => {
+      const dv = new DataView(sample.bytes.buffer, sample.bytes.byteOffset + b.offset);
+      return lay.format === 'pcap' ? b.offset > 0 : dv.getUint32(0, lay.littleEndian) === 6;
+    });
+    let packets = 0;
+    // Large captures: every boundary would be quadratic; every third block still visits every kind of cut.
+    const step = sample.bytes.length > 1_000_000 ? 3 : 1;
+    lay.blocks.forEach((b, k) => {
+      if (k % step !== 0 && k !== lay.blocks.length - 1) {
+        if (packetBlocks[k]) packets++;
+        return;
+      }
+      // Inside: one byte in, the middle, one byte short. Each must be a TruncatedInputError after `packets`.
+      const cuts = [...new Set([b.offset + 1, b.offset + (b.length >> 1), b.offset + b.length - 1])];
+      for (const at of cuts) {
+        const r = decodeCore(sample.bytes.subarray(0, at), {}, true);
+        const where = `${sample.name} cut at byte ${at} (inside the block at ${b.offset})`;
+        if (k === 0) {
+          // Inside the file header: not (yet) a capture at all.
+          assert.ok(r.error instanceof InputError, `${where}: expected an InputError, got ${r.error ? r.error.message : 'no error'}`);
+          continue;
+        }
+        assert.ok(r.error instanceof TruncatedInputError, `${where}: expected TruncatedInputError, got ${r.error ? r.error.message : 'no error'}`);
+        assert.match(r.error.message, /byte \d+/, `${where}: the message names the offset`);
+        assert.equal(r.packets, packets, `${where}: every packet before the cut is delivered`);
+        const missing = survivors(full.lines, packets).filter((l) => !r.lines.includes(l));
+        assert.deepEqual(missing, [], `${where}: records completed before the cut are missing or differ`);
+      }
+      if (packetBlocks[k]) packets++;
+      // At the boundary after this block: a valid capture.
+      const end = b.offset + b.length;
+      const r = decodeCore(sample.bytes.subarray(0, end), {}, true);
+      const where = `${sample.name} cut at byte ${end} (after block ${k})`;
+      assert.equal(r.error, null, `${where}: a cut at a block boundary is a valid capture`);
+      const missing = survivors(full.lines, packets).filter((l) => !r.lines.includes(l));
+      assert.deepEqual(missing, [], `${where}: records completed before the cut are missing or differ`);
+    });
+  });
+}
