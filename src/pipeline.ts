@@ -34,6 +34,12 @@ export interface PipelineOptions {
   limits: Limits;
   /** No progress line and no summary warnings on stderr. */
   quiet: boolean;
+  /**
+   * The consumer reads call records only (stats, export --records calls): no message records are made, so
+   * message bodies are never kept, decompressed or decoded; calls still count their messages and bytes.
+   * Applies to captures; NDJSON input is read as it is.
+   */
+  callsOnly?: boolean;
 }
 
 export interface PipelineSummary {
@@ -65,7 +71,8 @@ export async function readRecords(
   options: PipelineOptions,
   output?: Output,
 ): Promise<PipelineSummary> {
-  const opened = await openInput(input);
+  // Buffers reused between reads of a capture file: every layer copies what it keeps beyond one packet.
+  const opened = await openInput(input, { reuseBuffers: true });
   if (opened.kind === 'text') return readNdjson(opened, sink, options, output);
   return decodeCapture(opened, sink, options, output);
 }
@@ -98,9 +105,12 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
 async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, tap?: PacketTap): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
   const decoder = await loadDecoder(options.schema);
+  const callsOnly = options.callsOnly === true;
   const counting: RecordSink = {
     message: (r) => { summary.messages++; sink.message(r); },
-    call: (r) => { summary.calls++; sink.call(r); },
+    call: callsOnly
+      ? (r) => { summary.calls++; summary.messages += r.request_messages + r.response_messages; sink.call(r); }
+      : (r) => { summary.calls++; sink.call(r); },
     frame: options.frames ? (r) => sink.frame?.(r) : undefined,
   };
   const limits = options.limits;
@@ -110,6 +120,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     maxDepth: limits.maxDepth,
     protoNames: options.protoNames,
     frames: options.frames,
+    messages: !callsOnly,
   });
   const http2 = http2HandlerFactory(tracker, {
     http2Ports: options.http2Ports,
@@ -135,7 +146,10 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   try {
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
-      reader.push(chunk);
+      // As a plain Uint8Array: the views cut from it for every packet, segment and frame are then cheaper
+      // to make (Buffer's subarray goes through its own constructor), and `slice` is the copy the layers
+      // mean by it (on a Buffer it is a view that would pin the whole chunk in memory).
+      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       progress.update(summary.bytesRead, summary.packets, summary.calls);
       if (output) await output.drain();
     }

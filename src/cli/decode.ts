@@ -48,6 +48,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   const out = openOutput(flags.output);
   let json: JsonArrayWriter | undefined;
   let grouper: CallGrouper | undefined;
+  let nd: NdjsonWriter | undefined;
   let sink: RecordSink;
 
   const keepGroup = (call: CallRecord, messages: MessageRecord[]): MessageRecord[] | undefined =>
@@ -55,23 +56,25 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
 
   if (flags.format === 'ndjson' && !filter.needsCall) {
     // Streaming: each record as soon as it is decoded.
-    const nd = new NdjsonWriter(out);
-    sink = {
-      message: (m) => { if (filter.matchMessage(m)) nd.message(m); },
-      call: (c) => { if (filter.matchCall(c)) nd.call(c); },
-      frame: (f) => nd.frame(f),
-    };
+    const w = (nd = new NdjsonWriter(out));
+    sink = filter.active
+      ? {
+          message: (m) => { if (filter.matchMessage(m)) w.message(m); },
+          call: (c) => { if (filter.matchCall(c)) w.call(c); },
+          frame: (f) => w.frame(f),
+        }
+      : w;
   } else {
     let target: CallGroupSink & { frame(f: FrameRecord): void };
     if (flags.format === 'json') target = json = new JsonArrayWriter(out);
     else if (flags.format === 'text') target = new TextWriter(out, useColor(out.isTTY, flags.color));
     else {
       // NDJSON with a filter on the call's outcome: a call's messages wait for it.
-      const nd = new NdjsonWriter(out);
+      const w = (nd = new NdjsonWriter(out));
       target = {
-        group: (call, messages) => { for (const m of messages) nd.message(m); nd.call(call); },
-        partial: (messages) => { for (const m of messages) nd.message(m); },
-        frame: (f) => nd.frame(f),
+        group: (call, messages) => { for (const m of messages) w.message(m); w.call(call); },
+        partial: (messages) => { for (const m of messages) w.message(m); },
+        frame: (f) => w.frame(f),
       };
     }
     const filtered: CallGroupSink = {
@@ -94,6 +97,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
     try {
       grouper?.flush();
       json?.close();
+      nd?.flush();
       await out.close();
     } catch (err) {
       await out.abort();

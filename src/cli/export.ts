@@ -51,6 +51,8 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   checkInput(input);
   if (flags.bom && flags.format !== 'csv') throw new UsageError('--bom applies to --format csv only');
   const options = pipelineOptionsFrom(flags);
+  // One row per call: message bodies are not decoded at all.
+  options.callsOnly = flags.records === 'calls';
   const filter = filterFromOptions(flags);
   const out = openOutput(flags.output);
   let fault: InputError | undefined;

@@ -49,7 +49,8 @@ export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
   const limits = { ...DEFAULT_LIMITS };
   if (flags.maxMessageSize !== undefined) limits.maxMessageBytes = parseSize(flags.maxMessageSize, '--max-message-size');
   if (flags.maxDecompressedSize !== undefined) limits.maxDecompressedBytes = parseSize(flags.maxDecompressedSize, '--max-decompressed-size');
-  if (flags.maxDepth !== undefined) limits.maxDepth = parseCount(flags.maxDepth, '--max-depth', 1, 10_000);
+  // At most 1,000: a body deeper than a few thousand levels overflows JSON.stringify's recursion.
+  if (flags.maxDepth !== undefined) limits.maxDepth = parseCount(flags.maxDepth, '--max-depth', 1, 1_000);
   if (flags.maxStreams !== undefined) limits.maxStreamsPerConnection = parseCount(flags.maxStreams, '--max-streams', 1);
   if (flags.maxConnections !== undefined) limits.maxConnections = parseCount(flags.maxConnections, '--max-connections', 1);
   if (flags.maxBuffered !== undefined) limits.maxBufferedBytesPerDirection = parseSize(flags.maxBuffered, '--max-buffered');

@@ -65,6 +65,8 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
   checkInput(input);
   if (flags.bom && flags.format !== 'csv') throw new UsageError('--bom applies to --format csv only');
   const options = pipelineOptionsFrom(flags);
+  // The tap reads call records only: message bodies are not decoded at all.
+  options.callsOnly = true;
   const tap = new StatsTap({
     by,
     sort: flags.sort as SortKey,

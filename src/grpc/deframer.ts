@@ -12,6 +12,8 @@
  * that spans pushes is copied piecewise as its bytes arrive (never preallocated from the declared length, so
  * a prefix that lies costs only the bytes that really come). A declared length above `maxMessageBytes` is
  * not buffered at all: its bytes are counted as they pass and the message is reported as too large.
+ * A deframer made with `keepBytes` false (a consumer that only counts messages) buffers nothing: every
+ * message is handed out with `bytes: null`, its length and flag only.
  */
 
 /** 5 bytes: Compressed-Flag (1) + Message-Length (4). */
@@ -50,7 +52,8 @@ export interface PendingMessage {
 }
 
 export class MessageDeframer {
-  private readonly prefix = new Uint8Array(PREFIX_BYTES);
+  /** A prefix split across pushes is gathered here (allocated on first need: most prefixes lie in one push). */
+  private prefix: Uint8Array | null = null;
   private prefixHave = 0;
   /** Declared length of the message being read, -1 while reading a prefix. */
   private length = -1;
@@ -58,9 +61,14 @@ export class MessageDeframer {
   /** Message bytes received so far (buffered in `chunks`, or only counted when skipping). */
   private received = 0;
   private skipping = false;
-  private chunks: Uint8Array[] = [];
+  /** Pieces of a message split across pushes (null while there are none: no array per message). */
+  private chunks: Uint8Array[] | null = null;
 
-  constructor(readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {}
+  constructor(
+    readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+    /** False: messages are counted, not kept (every one comes out with `bytes: null`). */
+    readonly keepBytes = true,
+  ) {}
 
   push(data: Uint8Array, onMessage: MessageCallback): void {
     let pos = 0;
@@ -73,11 +81,12 @@ export class MessageDeframer {
           pos += PREFIX_BYTES;
         } else {
           const n = Math.min(PREFIX_BYTES - this.prefixHave, end - pos);
-          this.prefix.set(data.subarray(pos, pos + n), this.prefixHave);
+          const prefix = this.prefix ?? (this.prefix = new Uint8Array(PREFIX_BYTES));
+          for (let i = 0; i < n; i++) prefix[this.prefixHave + i] = data[pos + i];
           this.prefixHave += n;
           pos += n;
           if (this.prefixHave < PREFIX_BYTES) return;
-          this.startMessage(this.prefix[0], readUint32BE(this.prefix, 1));
+          this.startMessage(prefix[0], readUint32BE(prefix, 1));
         }
         // Zero-copy: the whole message is inside this push.
         if (!this.skipping && this.received === 0 && end - pos >= this.length) {
@@ -88,14 +97,20 @@ export class MessageDeframer {
         }
       }
       const n = Math.min(this.length - this.received, end - pos);
-      // Copy: `data` is only valid during this call and the message continues in a later push.
-      if (!this.skipping) this.chunks.push(data.slice(pos, pos + n));
+      // Copy: `data` is only valid during this call and the message continues in a later push. (Not
+      // `data.slice`: on a Buffer that is a view, which would pin the whole input chunk under it.)
+      if (!this.skipping) {
+        const piece = new Uint8Array(n);
+        piece.set(data.subarray(pos, pos + n));
+        (this.chunks ??= []).push(piece);
+      }
       this.received += n;
       pos += n;
       if (this.received === this.length) {
         if (this.skipping) this.emit(null, onMessage);
         else {
-          const bytes = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+          const chunks = this.chunks ?? [];
+          const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.length);
           this.emit(bytes, onMessage);
         }
       }
@@ -116,14 +131,14 @@ export class MessageDeframer {
     this.length = -1;
     this.received = 0;
     this.skipping = false;
-    this.chunks = [];
+    this.chunks = null;
   }
 
   private startMessage(flag: number, length: number): void {
     this.compressedFlag = flag;
     this.length = length;
     this.received = 0;
-    this.skipping = length > this.maxMessageBytes;
+    this.skipping = !this.keepBytes || length > this.maxMessageBytes;
   }
 
   private emit(bytes: Uint8Array | null, onMessage: MessageCallback): void {

@@ -528,7 +528,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
 
   private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
     this.counters.frames++;
-    if (this.sink.frame !== undefined) {
+    if (this.sink.frame !== undefined && this.sink.wantsFrames !== false) {
       this.sink.frame({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, type, typeName: frameTypeName(type), flags, streamId: sid, length: payload.length });
     }
     if (d.block !== null && (type !== FrameType.CONTINUATION || sid !== d.block.streamId)) {
@@ -586,11 +586,15 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onData(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
-    const range = sid === 0 ? null : this.unpad(flags, payload, 0);
-    if (range === null) return this.malformed(payload);
+    let data = payload;
+    if (sid === 0 || flags & FrameFlag.PADDED) {
+      const range = sid === 0 ? null : this.unpad(flags, payload, 0);
+      if (range === null) return this.malformed(payload);
+      data = payload.subarray(range[0], range[1]);
+    }
     const endStream = (flags & FrameFlag.END_STREAM) !== 0;
     this.touchStream(sid);
-    this.sink.data({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: sid, data: payload.subarray(range[0], range[1]), endStream });
+    this.sink.data({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId: sid, data, endStream });
     if (endStream) this.endStream(sid, d.name);
   }
 

@@ -248,6 +248,12 @@ function huffmanDecode(src: Uint8Array, start: number, end: number): number {
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+/** Buffer's latin1 decoder, callable on any Uint8Array: one native call that makes a flat string. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
+/** Strings up to this many octets are built in a JS loop; longer ones by one native call (measured faster). */
+const SHORT_STRING_OCTETS = 8;
+
 /**
  * Field octets as a string: ASCII (nearly every field) as is; otherwise UTF-8 when the octets are valid
  * UTF-8, else latin1 (one char per octet), so nothing is lost and nothing throws.
@@ -261,11 +267,12 @@ export function octetsToString(b: Uint8Array, start: number, end: number): strin
     }
   }
   if (ascii) {
-    if (end - start <= 64) {
+    if (end - start <= SHORT_STRING_OCTETS) {
       let s = '';
       for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
       return s;
     }
+    if (latin1Slice !== undefined) return latin1Slice.call(b, start, end);
     return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
   }
   try {
@@ -291,7 +298,11 @@ export interface HpackDecoderOptions {
 
 /** The outcome of one header block. */
 export interface HpackBlockResult {
-  /** Fields in block order; fields that could not be decoded are left out. */
+  /**
+   * Fields in block order; fields that could not be decoded are left out. A field that comes from the
+   * static or dynamic table is the table's own tuple, shared by every block that references the entry
+   * (no allocation per field): read-only, like everything handed up.
+   */
   headers: HeaderField[];
   /** First problem met, with `(+N more)` when there were several; absent when the block decoded cleanly. */
   error?: string;
@@ -309,6 +320,8 @@ export class HpackDecoder {
   // Ring buffer of entries, oldest at `head`. null name/value: a placeholder (could not be decoded).
   private names: Array<string | null> = new Array(16);
   private values: Array<string | null> = new Array(16);
+  /** The entry as a field, handed out for every reference to it; null for a placeholder. */
+  private tuples: Array<HeaderField | null> = new Array(16).fill(null);
   private sizes: number[] = new Array(16).fill(0);
   private nameSizes: number[] = new Array(16).fill(0);
   private mask = 15;
@@ -372,6 +385,7 @@ export class HpackDecoder {
   forget(): void {
     this.names.fill(null);
     this.values.fill(null);
+    this.tuples.fill(null);
     this.head = 0;
     this.count = 0;
     this.size = 0;
@@ -415,16 +429,16 @@ export class HpackDecoder {
         return;
       }
       if (index <= STATIC_LENGTH) {
-        const e = STATIC_TABLE[index - 1];
-        headers.push([e[0], e[1]]); // a copy: callers own the fields they get
+        headers.push(STATIC_TABLE[index - 1]);
         return;
       }
       const slot = this.slot(index);
-      if (slot < 0 || this.names[slot] === null || this.values[slot] === null) {
+      const tuple = slot < 0 ? null : this.tuples[slot];
+      if (tuple === null) {
         this.report(unknownIndexMessage(index));
         return;
       }
-      headers.push([this.names[slot] as string, this.values[slot] as string]);
+      headers.push(tuple);
       return;
     }
     let incremental = false;
@@ -459,8 +473,9 @@ export class HpackDecoder {
     // it: decode them one char per octet so no byte is lost to UTF-8 decoding.
     const value = this.string(b, name !== null && name.endsWith('-bin'));
     const valueOctets = this.strOctets;
-    if (incremental) this.insert(name, value, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
-    if (name !== null && value !== null) headers.push([name, value]);
+    const tuple: HeaderField | null = name !== null && value !== null ? [name, value] : null;
+    if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
+    if (tuple !== null) headers.push(tuple);
   }
 
   /** Slot in the ring of dynamic index `index` (> 61), or -1 when we do not hold it (§2.3.3). */
@@ -483,7 +498,7 @@ export class HpackDecoder {
   }
 
   /** §4.4: add at the front, evicting from the end; an entry larger than the table empties it. */
-  private insert(name: string | null, value: string | null, nameOctets: number, size: number): void {
+  private insert(name: string | null, value: string | null, tuple: HeaderField | null, nameOctets: number, size: number): void {
     if (size > this.capacity) {
       this.forget();
       return;
@@ -493,6 +508,7 @@ export class HpackDecoder {
     const slot = (this.head + this.count) & this.mask;
     this.names[slot] = name;
     this.values[slot] = value;
+    this.tuples[slot] = tuple;
     this.sizes[slot] = size;
     this.nameSizes[slot] = nameOctets;
     this.count++;
@@ -505,6 +521,7 @@ export class HpackDecoder {
       this.size -= this.sizes[h];
       this.names[h] = null;
       this.values[h] = null;
+      this.tuples[h] = null;
       this.head = (h + 1) & this.mask;
       this.count--;
     }
@@ -516,17 +533,20 @@ export class HpackDecoder {
     const n = (this.mask + 1) * 2;
     const names: Array<string | null> = new Array(n).fill(null);
     const values: Array<string | null> = new Array(n).fill(null);
+    const tuples: Array<HeaderField | null> = new Array(n).fill(null);
     const sizes: number[] = new Array(n).fill(0);
     const nameSizes: number[] = new Array(n).fill(0);
     for (let i = 0; i < this.count; i++) {
       const s = (this.head + i) & this.mask;
       names[i] = this.names[s];
       values[i] = this.values[s];
+      tuples[i] = this.tuples[s];
       sizes[i] = this.sizes[s];
       nameSizes[i] = this.nameSizes[s];
     }
     this.names = names;
     this.values = values;
+    this.tuples = tuples;
     this.sizes = sizes;
     this.nameSizes = nameSizes;
     this.mask = n - 1;

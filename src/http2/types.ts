@@ -79,6 +79,11 @@ export interface Http2Sink {
   /** A connection has been recognised as HTTP/2 (preface seen or forced by port). */
   connection?(conn: Http2Connection): void;
   frame?(ev: FrameEvent): void;
+  /**
+   * False when `frame` is there but has nothing to do (frame records not asked for): the layer then makes
+   * no FrameEvent at all, one object per frame saved. Absent means true.
+   */
+  readonly wantsFrames?: boolean;
   headers(ev: HeadersEvent): void;
   data(ev: DataEvent): void;
   rstStream(ev: RstStreamEvent): void;

@@ -30,6 +30,16 @@ const CHUNK_BYTES = 256 * 1024;
 export interface Output {
   /** Queue text; never blocks. Throws OutputClosed / OutputError once the edge has failed. */
   write(text: string): void;
+  /**
+   * Queue bytes already encoded as UTF-8, in order with `write`; never blocks. The caller hands them over:
+   * it must not modify them afterwards (they are written as they are, without a copy).
+   */
+  writeBytes?(bytes: Uint8Array): void;
+  /**
+   * A writer that gathers bytes itself (the NDJSON writer) registers how to hand them over: it is called
+   * before every drain (so records still flow between input chunks on a live pipe) and before close.
+   */
+  attach?(flush: () => void): void;
   /** Resolves when the underlying stream can take more (call between input chunks). */
   drain(): Promise<void>;
   /** Flush and close; for a file, move it into place. */
@@ -56,6 +66,7 @@ class StreamOutput implements Output {
   private pendingBytes = 0;
   private failure: GrpctkError | undefined;
   private waiting = false;
+  private readonly flushers: Array<() => void> = [];
 
   constructor(
     private readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean },
@@ -79,6 +90,20 @@ class StreamOutput implements Output {
     if (this.pendingBytes >= CHUNK_BYTES) this.flush();
   }
 
+  attach(flush: () => void): void {
+    this.flushers.push(flush);
+  }
+
+  private flushAttached(): void {
+    for (const f of this.flushers) f();
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    this.flush();
+    this.stream.write(bytes);
+  }
+
   private flush(): void {
     if (this.pending.length === 0) return;
     const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
@@ -89,6 +114,7 @@ class StreamOutput implements Output {
 
   async drain(): Promise<void> {
     if (this.failure) throw this.failure;
+    this.flushAttached();
     this.flush();
     if (this.stream.writableNeedDrain && !this.waiting) {
       this.waiting = true;
@@ -107,7 +133,10 @@ class StreamOutput implements Output {
   }
 
   async close(): Promise<void> {
-    if (!this.failure) this.flush();
+    if (!this.failure) {
+      this.flushAttached();
+      this.flush();
+    }
     // `finish` checks `failed` again once the stream has ended: a write error surfaces only then.
     await this.finish(!this.failure);
     if (this.failure) throw this.failure;

@@ -11,6 +11,13 @@ export const DEFAULT_TABLE_WIDTH = 80;
 /** Narrowest the flexible column gets, even if the table then passes its width. */
 const MIN_FLEX_WIDTH = 16;
 
+/**
+ * Longest cell drawn, in characters; a longer one is cut and ends with an ellipsis. cli-table3's layout
+ * time grows much faster than the cell (a 2,000-character method path takes a second, 100,000 never ends),
+ * and a capture can carry a :path of up to a megabyte. The whole value is in the NDJSON, JSON and CSV.
+ */
+export const MAX_CELL_CHARS = 120;
+
 export interface TableSpec {
   head: string[];
   rows: string[][];
@@ -29,7 +36,7 @@ export function renderTable(spec: TableSpec): string {
   const flex = spec.flex ?? 0;
   const width = spec.width ?? DEFAULT_TABLE_WIDTH;
   const head = spec.head.map(terminalSafe);
-  const rows = spec.rows.map((r) => r.map(terminalSafe));
+  const rows = spec.rows.map((r) => r.map((cell) => clipCell(terminalSafe(cell))));
   const cols = head.length;
   // cli-table3 widths include one space of padding each side; borders take cols + 1 characters.
   const natural = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))) + 2);
@@ -68,6 +75,10 @@ export function wrapAtSeparators(text: string, width: number): string {
     out.push(line);
   }
   return out.join('\n');
+}
+
+function clipCell(s: string): string {
+  return s.length <= MAX_CELL_CHARS ? s : s.slice(0, MAX_CELL_CHARS - 1) + '…';
 }
 
 function displayWidth(s: string): number {

@@ -195,6 +195,8 @@ function rootFromDescriptorSets(filesToRead: string[]): protobuf.Root {
 export class SchemaDecoder implements MessageDecoder {
   private methods: Map<string, MethodTypes> | undefined;
   private readonly types = new Map<string, protobuf.Type | null>();
+  /** Full names without the leading dot (protobufjs's `fullName` getter rebuilds the string on each read). */
+  private readonly names = new Map<protobuf.Type, string>();
 
   constructor(readonly root: protobuf.Root) {}
 
@@ -215,16 +217,25 @@ export class SchemaDecoder implements MessageDecoder {
     return t;
   }
 
+  private nameOf(type: protobuf.Type): string {
+    let name = this.names.get(type);
+    if (name === undefined) {
+      name = type.fullName.slice(1);
+      this.names.set(type, name);
+    }
+    return name;
+  }
+
   decode(typeName: string | undefined, bytes: Uint8Array, options: DecodeOptions = {}): DecodedBody {
     const type = typeName ? this.lookupType(typeName) : null;
     const maxDepth = options.maxDepth ?? DEFAULT_RAW_MAX_DEPTH;
     if (type) {
       try {
-        return { messageType: type.fullName.slice(1), body: messageToJson(type, bytes, options), error: null };
+        return { messageType: this.nameOf(type), body: messageToJson(type, bytes, options), error: null };
       } catch (e) {
         const reason = e instanceof JsonError || e instanceof WireError ? e.message : `decode failed: ${String(e)}`;
         const raw = decodeRaw(bytes, maxDepth);
-        return { messageType: type.fullName.slice(1), body: raw.body, error: reason };
+        return { messageType: this.nameOf(type), body: raw.body, error: reason };
       }
     }
     const raw = decodeRaw(bytes, maxDepth);

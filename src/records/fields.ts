@@ -171,4 +171,26 @@ function describe(spec: FieldSpec): string {
   }
 }
 
+/**
+ * Deepest nesting of a record accepted from NDJSON, in JSON levels. A deeper line is a bad line: writing
+ * it back (decode's NDJSON or text, export) goes through JSON.stringify, which recurses and overflows the
+ * stack at about 4,000 levels. What decode writes stays below it: --max-depth allows at most 1,000
+ * protobuf levels, at most two JSON levels each (a repeated field's array, then the message).
+ */
+export const MAX_JSON_DEPTH = 2_500;
+
+/** Whether `value` nests deeper than `max` levels; iterative, since it may be deeper than recursion allows. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export type { CallRecord, FrameRecord, MessageRecord };

@@ -17,7 +17,7 @@
  */
 import { InputError } from '../errors';
 import type { RecordSink } from '../grpc/types';
-import { checkField, FIELDS_BY_TYPE, type RecordType } from './fields';
+import { checkField, FIELDS_BY_TYPE, MAX_JSON_DEPTH, nestsDeeperThan, type RecordType } from './fields';
 import type { GrpcRecord } from './types';
 
 /**
@@ -179,6 +179,8 @@ export function parseRecord(line: string): GrpcRecord | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `expected a JSON object (a grpctk record), got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`;
   }
+  // Before anything quotes or keeps it: JSON.parse builds any depth, JSON.stringify (every writer) does not.
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return `record nested deeper than ${MAX_JSON_DEPTH} levels`;
   const rec = value as Record<string, unknown>;
   const type = rec.type;
   if (type === undefined) return 'no "type" field (expected a grpctk record: message, call or frame)';

@@ -186,7 +186,8 @@ export class PartPool {
 
   /**
    * After a failure: close descriptors without writing more (the error already names the problem). The
-   * parts written so far stay on disk.
+   * parts finished so far stay on disk, whole; the files of unfinished parts are removed: they are cut
+   * short, and a half-written file must never pass for a complete part (they are not in the index either).
    */
   abort(): void {
     for (const p of this.open.keys()) {
@@ -198,6 +199,14 @@ export class PartPool {
       p.fd = -1;
     }
     this.open.clear();
+    for (const p of this.unfinished) {
+      try {
+        if (p.created) fs.rmSync(p.path, { force: true });
+      } catch {
+        // Cannot remove it either (a read-only directory): the error already reported says why.
+      }
+    }
+    this.unfinished.clear();
     this.buffering.clear();
     this.totalBuffered = 0;
   }

@@ -22,7 +22,7 @@ import type { RecordFilter } from '../filter/index';
 import { parseEndpoint } from '../filter/parse';
 import type { RecordSink } from '../grpc/types';
 import { GRPC_STATUS_NAMES, NO_STATUS, statusLabel } from '../records/status';
-import { formatIsoTimeNs, parseIsoTimeNs } from '../records/time';
+import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
 
@@ -110,9 +110,13 @@ class GroupState {
   responseMessages = 0;
   requestBytes = 0;
   responseBytes = 0;
-  firstNs: bigint | null = null;
+  // Earliest start and latest end as (seconds, nanoseconds): exact, and no bigint per call.
+  hasFirst = false;
+  firstSec = 0;
+  firstNsec = 0;
   firstText: string | null = null;
-  lastNs: bigint | null = null;
+  lastSec = 0;
+  lastNsec = 0;
   lastText: string | null = null;
   series: Map<number, IntervalState> | null;
 
@@ -123,7 +127,11 @@ class GroupState {
     this.series = withSeries ? new Map() : null;
   }
 
-  add(c: CallRecord, error: boolean, startNs: bigint | null, endNs: bigint | null, intervalNs: bigint | null, intervalText: string): void {
+  /**
+   * `start` and `end`: the call's times parsed (null when absent or not a time); `interval`: the index of
+   * the interval its start falls in (null without a series).
+   */
+  add(c: CallRecord, error: boolean, start: IsoInstant | null, end: IsoInstant | null, interval: number | null, intervalText: string): void {
     this.calls++;
     if (error) this.errors++;
     const label = statusLabel(c.status, c.status_name);
@@ -134,18 +142,21 @@ class GroupState {
     this.responseMessages += c.response_messages;
     this.requestBytes += c.request_bytes;
     this.responseBytes += c.response_bytes;
-    if (startNs !== null) {
-      if (this.firstNs === null || startNs < this.firstNs) {
-        this.firstNs = startNs;
+    if (start !== null) {
+      if (!this.hasFirst || start.seconds < this.firstSec || (start.seconds === this.firstSec && start.nanos < this.firstNsec)) {
+        this.firstSec = start.seconds;
+        this.firstNsec = start.nanos;
         this.firstText = c.start;
       }
-      const last = endNs ?? startNs;
-      if (this.lastNs === null || last > this.lastNs) {
-        this.lastNs = last;
-        this.lastText = endNs !== null ? c.end : c.start;
+      const last = end ?? start;
+      if (!this.hasFirst || last.seconds > this.lastSec || (last.seconds === this.lastSec && last.nanos > this.lastNsec)) {
+        this.lastSec = last.seconds;
+        this.lastNsec = last.nanos;
+        this.lastText = end !== null ? c.end : c.start;
       }
-      if (this.series !== null && intervalNs !== null) {
-        const index = Number(startNs / intervalNs);
+      this.hasFirst = true;
+      if (this.series !== null && interval !== null) {
+        const index = interval;
         let slot = this.series.get(index);
         if (!slot) {
           if (this.series.size >= MAX_INTERVALS_PER_GROUP) {
@@ -164,7 +175,8 @@ class GroupState {
   }
 
   result(by: GroupBy[], intervalNs: bigint | null): GroupStats {
-    const spanSeconds = this.firstNs !== null && this.lastNs !== null ? Number(this.lastNs - this.firstNs) / 1e9 : 0;
+    // The span in whole nanoseconds, then seconds (exact below 2^53 ns, about 104 days, as the bigint was).
+    const spanSeconds = this.hasFirst ? ((this.lastSec - this.firstSec) * 1e9 + (this.lastNsec - this.firstNsec)) / 1e9 : 0;
     const head: Pick<GroupStats, 'key'> = {};
     if (by.length === 1) head.key = this.values[0];
     else if (by.length > 1) head.key = Object.fromEntries(by.map((b, i) => [b, this.values[i]]));
@@ -252,16 +264,31 @@ export class StatsTap implements RecordSink {
 
   call(c: CallRecord): void {
     if (this.options.filter && !this.options.filter.matchCall(c)) return;
-    const values = this.by.map((b) => KEY_OF[b](c));
-    const mapKey = values.map((v) => (v === null ? '\u0001' : v)).join('\u0000');
+    const by = this.by;
+    let mapKey: string;
+    if (by.length === 1) {
+      // One dimension (the usual case): no arrays per call.
+      const v = KEY_OF[by[0]](c);
+      mapKey = v === null ? '\u0001' : v;
+    } else {
+      mapKey = by.map((b) => KEY_OF[b](c)).map((v) => (v === null ? '\u0001' : v)).join('\u0000');
+    }
     let g = this.groups.get(mapKey);
-    if (!g) this.groups.set(mapKey, (g = new GroupState(values, this.intervalNs !== null)));
+    if (!g) this.groups.set(mapKey, (g = new GroupState(by.map((b) => KEY_OF[b](c)), this.intervalNs !== null)));
     const error = isErrorCall(c);
-    const startNs = parseIsoTimeNs(c.start);
-    const endNs = c.end !== null ? parseIsoTimeNs(c.end) : null;
-    g.add(c, error, startNs, endNs, this.intervalNs, this.intervalText);
-    this.total.add(c, error, startNs, endNs, this.intervalNs, this.intervalText);
+    const start = parseIsoTimeInto(c.start, this.start) ? this.start : null;
+    const end = c.end !== null && parseIsoTimeInto(c.end, this.end) ? this.end : null;
+    const interval =
+      start !== null && this.intervalNs !== null
+        ? Number((BigInt(start.seconds) * 1_000_000_000n + BigInt(start.nanos)) / this.intervalNs)
+        : null;
+    g.add(c, error, start, end, interval, this.intervalText);
+    this.total.add(c, error, start, end, interval, this.intervalText);
   }
+
+  /** Scratch for the times of the call being added. */
+  private readonly start: IsoInstant = { seconds: 0, nanos: 0 };
+  private readonly end: IsoInstant = { seconds: 0, nanos: 0 };
 
   result(): StatsResult {
     const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs));
