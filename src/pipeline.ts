@@ -40,6 +40,11 @@ export interface PipelineOptions {
    * Applies to captures; NDJSON input is read as it is.
    */
   callsOnly?: boolean;
+  /**
+   * An input with no bytes (or only white space) is an error (decode: there is nothing to show), rather than
+   * zero records with a warning (stats and export of an empty pipe: an honest zero).
+   */
+  requireInput?: boolean;
 }
 
 export interface PipelineSummary {
@@ -88,9 +93,19 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
   };
   const reader = new RecordReader(counting);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
+  // Bytes that are neither a capture nor JSON text (an image, an executable, random data) are told apart at
+  // the first byte that is not white space: NDJSON records start with '{'.
+  let seenText = false;
   try {
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
+      if (!seenText) {
+        const first = firstNonSpace(chunk);
+        if (first >= 0) {
+          seenText = true;
+          if (first !== 0x7b) throw new InputError('not a pcap or pcapng file, nor NDJSON records of grpctk decode');
+        }
+      }
       reader.push(chunk);
       progress.update(summary.bytesRead, 0, summary.calls);
       if (output) await output.drain();
@@ -99,7 +114,20 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
   } finally {
     progress.done();
   }
+  if (!seenText) {
+    if (options.requireInput) throw new InputError('empty input: not a pcap or pcapng file');
+    summary.warnings.push('empty input: no records');
+  }
   return summary;
+}
+
+/** The first byte of `chunk` that is not JSON white space, or -1. */
+function firstNonSpace(chunk: Uint8Array): number {
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return b;
+  }
+  return -1;
 }
 
 async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, tap?: PacketTap): Promise<PipelineSummary> {
@@ -185,7 +213,7 @@ function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters']
   if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);
   if (tcp.gaps) out.push(`TCP: ${plural(tcp.gaps, 'gap')} in reassembly, ${plural(tcp.bytesLost, 'byte')} lost (segments not captured)`);
   if (tcp.evictedConnections) out.push(`TCP: ${plural(tcp.evictedConnections, 'connection')} closed early by --max-connections`);
-  if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} could not be fully decoded (HPACK state from before the capture?)`);
+  if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} not fully decoded (state from before the capture, lost bytes or limits: see the calls' errors)`);
   if (http2?.droppedStreams) out.push(`HTTP/2: ${plural(http2.droppedStreams, 'stream')} dropped by --max-streams`);
   return out;
 }

@@ -44,6 +44,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   checkInput(input);
   const options = pipelineOptionsFrom(flags);
   options.frames = Boolean(flags.frames);
+  options.requireInput = true;
   const filter = filterFromOptions(flags);
   const out = openOutput(flags.output);
   let json: JsonArrayWriter | undefined;

@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, joinMessagesWithCalls, type RecordFilter } from '../filter';
 import type { RecordSink } from '../grpc/types';
 import { CsvWriter } from '../output/csv';
+import { escapeJson } from '../output/escape';
 import { openOutput } from '../output/sink';
 import { checkInput, readRecords, reportWarnings } from '../pipeline';
 import { pickPath, projectRecord, resolveColumns } from '../records/columns';
@@ -120,11 +121,11 @@ export class RecordExporter implements RecordSink {
         break;
       }
       case 'ndjson':
-        this.emit = (r) => write(JSON.stringify(columns ? projectRecord(r, columns) : r) + '\n');
+        this.emit = (r) => write(escapeJson(JSON.stringify(columns ? projectRecord(r, columns) : r)) + '\n');
         this.finish = () => undefined;
         break;
       case 'json':
-        this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + JSON.stringify(columns ? projectRecord(r, columns) : r));
+        this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + escapeJson(JSON.stringify(columns ? projectRecord(r, columns) : r)));
         this.finish = () => write(this.count === 0 ? '[]\n' : '\n]\n');
         break;
     }

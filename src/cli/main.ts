@@ -16,7 +16,10 @@ export function buildProgram(): Command {
   const program = new Command('grpctk')
     .description('Decode, summarize, export and split gRPC calls from packet captures (pcap, pcapng, gzip)')
     .version(version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors are one line too, in grpctk's voice: "grpctk: unknown option '--x' (see grpctk decode --help)".
+    .configureOutput({
+      outputError: (text, write) => write(`grpctk: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
+    })
     .exitOverride();
   registerDecode(program);
   registerStats(program);

@@ -175,3 +175,22 @@ test('a deadline exceeded shows the server status even when the client reset cro
   assert.equal(slow.reset, 'CANCEL');
   assert.equal(slow.complete, true);
 });
+
+test('empty input: decode says so (exit 1); stats answers zero calls with a warning (exit 0)', () => {
+  let run = grpctk(['decode', '-'], { input: '' });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, 'grpctk: empty input: not a pcap or pcapng file\n');
+  run = grpctk(['stats', '-F', 'json', '-'], { input: '\n' });
+  assert.equal(run.status, 0);
+  assert.equal(run.stderr, 'grpctk: warning: empty input: no records\n');
+  assert.equal(JSON.parse(run.stdout).total.calls, 0);
+});
+
+test('usage errors from the flag parser are one line in grpctk\'s voice, exit 2', () => {
+  for (const args of [['decode', '--no-such-flag', 'x'], ['split', 'samples/grpcjs-basic.pcapng'], ['decode', '-F', 'yaml', 'x']]) {
+    const run = grpctk(args);
+    assert.equal(run.status, 2, args.join(' '));
+    assert.equal(run.stderr.split('\n').filter(Boolean).length, 1, run.stderr);
+    assert.match(run.stderr, /^grpctk: .+ \(see --help\)\n$/);
+  }
+});

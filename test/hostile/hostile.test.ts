@@ -65,14 +65,16 @@ test('hostile inputs through the CLI', { concurrency: 2 }, async (t) => {
     runs.push(t.test(`decode -F ndjson: ${c.what}`, async () => {
       const where = `decode -F ndjson ${path.basename(c.file)} ${args.join(' ')}`;
       const r = await grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, ...args, c.file]);
-      assert.equal(r.status, c.exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
+      const exit = c.decodeExit ?? c.exit;
+      const stderr = c.decodeExit !== undefined ? c.decodeStderr : c.stderr;
+      assert.equal(r.status, exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
       const reasons = assertCleanStderr(r.stderr, where);
-      if (c.exit !== 0) {
+      if (exit !== 0) {
         assert.equal(reasons.length, 1, `${where}: one line saying why, got:\n${r.stderr}`);
-        if (c.stderr) assert.match(reasons[0], c.stderr, where);
+        if (stderr) assert.match(reasons[0], stderr, where);
       } else {
         assert.equal(reasons.length, 0, `${where}: exit 0 with an error line:\n${r.stderr}`);
-        if (c.stderr) assert.match(r.stderr, c.stderr, where);
+        if (stderr) assert.match(r.stderr, stderr, where);
       }
       for (const line of r.stdout.split('\n').filter(Boolean)) {
         const rec = parseRecord(line);
@@ -91,10 +93,13 @@ test('hostile inputs through the CLI', { concurrency: 2 }, async (t) => {
       runs.push(t.test(`${cmd.join(' ')}: ${c.what}`, async () => {
         const where = `${cmd.join(' ')} ${path.basename(c.file)} ${args.join(' ')}`;
         const r = await grpctk([...cmd, '-I', PROTOS, ...args, c.file]);
-        assert.equal(r.status, c.exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
+        const textView = cmd[0] === 'decode';
+        const exit = textView ? (c.decodeExit ?? c.exit) : c.exit;
+        const stderr = textView && c.decodeExit !== undefined ? c.decodeStderr : c.stderr;
+        assert.equal(r.status, exit, `${where}: exit code ${r.status} (signal ${r.signal}), stderr:\n${r.stderr.slice(0, 2000)}`);
         const reasons = assertCleanStderr(r.stderr, where);
-        assert.equal(reasons.length, c.exit === 0 ? 0 : 1, `${where}: stderr:\n${r.stderr}`);
-        if (c.exit !== 0 && c.stderr) assert.match(reasons[0], c.stderr, where);
+        assert.equal(reasons.length, exit === 0 ? 0 : 1, `${where}: stderr:\n${r.stderr}`);
+        if (stderr) assert.match(exit !== 0 ? reasons[0] : r.stderr, stderr, where);
         // What was decoded before the fault is still shown: its method, at least.
         if ((c.decoded ?? []).length > 0) assert.match(r.stdout, /grpctk\.demo\.Demo\/Unary/, `${where}: the good call is not in the output`);
         judgeResources(c, r, where);

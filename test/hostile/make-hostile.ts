@@ -54,6 +54,9 @@ export interface HostileCase {
   args?: string[];
   /** Exit code of decode, stats and export: 0, 1 for an input fault, 2 for bad usage. */
   exit: 0 | 1 | 2;
+  /** decode's exit code and reason when they differ from stats' and export's (empty input). */
+  decodeExit?: 0 | 1 | 2;
+  decodeStderr?: RegExp;
   /**
    * What the file is: a capture (possibly hostile), NDJSON for the reading commands, or neither. `split`
    * reads captures only: anything else is exit 1 for it.
@@ -332,21 +335,29 @@ export function makeHostile(dir: string): HostileCase[] {
   }
 
   // --- Not captures at all. --------------------------------------------------------------------------
-  // decode, stats and export read anything that is not a capture as NDJSON: text and binary files end at
-  // line 1 (exit 1); an empty file, or one of blank lines, is an empty NDJSON stream (exit 0, nothing on
-  // stderr), so `decode -F ndjson --status 5 … | stats` still works when no call matches. split reads only
-  // captures: every one of these is exit 1 for it.
+  // decode, stats and export read anything that is not a capture as NDJSON: a file whose first non-blank
+  // byte is not '{' is neither (exit 1, "not a pcap or pcapng file, nor NDJSON…"); JSON-looking text ends at
+  // its bad line. An empty file, or one of blank lines, is an error for decode (nothing to show) but an
+  // empty NDJSON stream for stats and export (exit 0 with a warning), so `decode -F ndjson --status 5 … |
+  // stats -` still answers when no call matches. split reads only captures: all of these are exit 1 for it.
+  const neither = /^grpctk: not a pcap or pcapng file, nor NDJSON/;
   const notCapture: Array<[string, Buffer, 0 | 1, RegExp | undefined]> = [
     ['empty.pcapng', Buffer.alloc(0), 0, undefined],
     ['short.pcapng', Buffer.from([0x0a, 0x0d, 0x0d]), 0, undefined],
-    ['text.txt', Buffer.from('hello, this is not a capture\nsecond line\n'), 1, /^grpctk: line 1: /],
-    ['random.bin', Buffer.from(Array.from({ length: 65_536 }, (_, k) => (k * 2654435761) >>> 24)), 1, /^grpctk: line 1: /],
-    ['jpeg.jpg', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(2000, 0x55)]), 1, /^grpctk: line 1: /],
-    ['elf.bin', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(4000)]), 1, /^grpctk: line 1: /],
+    ['text.txt', Buffer.from('hello, this is not a capture\nsecond line\n'), 1, neither],
+    ['json-ish.txt', Buffer.from('{"hello": "not a record"}\n'), 1, /^grpctk: line 1: /],
+    ['random.bin', Buffer.from(Array.from({ length: 65_536 }, (_, k) => (k * 2654435761) >>> 24)), 1, neither],
+    ['jpeg.jpg', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(2000, 0x55)]), 1, neither],
+    ['elf.bin', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(4000)]), 1, neither],
     ['gzip-garbage.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(100, 0xab)]), 1, /^grpctk: /],
   ];
   for (const [name, bytes, exit, stderr] of notCapture) {
-    add({ name: `not-a-capture-${name}`, what: `not a capture: ${name}`, file: write(dir, name, bytes), exit, stderr, kind: 'other' });
+    const empty = exit === 0;
+    add({
+      name: `not-a-capture-${name}`, what: `not a capture: ${name}`, file: write(dir, name, bytes), exit,
+      stderr: empty ? /^grpctk: warning: empty input/ : stderr, kind: 'other',
+      ...(empty ? { decodeExit: 1 as const, decodeStderr: /^grpctk: empty input: not a pcap or pcapng file$/ } : {}),
+    });
   }
 
   // --- NDJSON that lies (what stats and export read). ----------------------------------------------------
