@@ -130,25 +130,28 @@ function firstNonSpace(chunk: Uint8Array): number {
   return -1;
 }
 
-async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, tap?: PacketTap): Promise<PipelineSummary> {
-  const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
-  const decoder = await loadDecoder(options.schema);
-  const callsOnly = options.callsOnly === true;
-  const counting: RecordSink = {
-    message: (r) => { summary.messages++; sink.message(r); },
-    call: callsOnly
-      ? (r) => { summary.calls++; summary.messages += r.request_messages + r.response_messages; sink.call(r); }
-      : (r) => { summary.calls++; sink.call(r); },
-    frame: options.frames ? (r) => sink.frame?.(r) : undefined,
-  };
+/**
+ * The synchronous core of a capture decode: link/IP → TCP → HTTP/2 → gRPC → protobuf, fed packet by packet
+ * (a CaptureSink for the pcap reader) and finished at the end of input. The async pipeline below and the
+ * fuzzing harness both drive this one composition.
+ */
+export interface DecodeCore {
+  capture: CaptureSink;
+  /** End of input: give up waiting gaps, close connections, report calls still open. */
+  finish(): void;
+  /** One line each: what was skipped or lost. */
+  warnings(): string[];
+}
+
+export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>, tap?: PacketTap): DecodeCore {
   const limits = options.limits;
-  const tracker = new GrpcCallTracker(counting, decoder, {
+  const tracker = new GrpcCallTracker(sink, decoder, {
     maxMessageBytes: limits.maxMessageBytes,
     maxDecompressedBytes: limits.maxDecompressedBytes,
     maxDepth: limits.maxDepth,
     protoNames: options.protoNames,
     frames: options.frames,
-    messages: !callsOnly,
+    messages: options.callsOnly !== true,
   });
   const http2 = http2HandlerFactory(tracker, {
     http2Ports: options.http2Ports,
@@ -160,15 +163,35 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
   });
   const net = new PacketDecoder();
-  const captureSink: CaptureSink = {
-    packet(packet: Packet): void {
-      summary.packets++;
-      const segment = net.decode(packet);
-      const conn = segment ? assembler.segment(segment) : undefined;
-      if (tap) tap.packet(packet, conn?.index);
+  return {
+    capture: {
+      packet(packet: Packet): void {
+        const segment = net.decode(packet);
+        const conn = segment ? assembler.segment(segment) : undefined;
+        if (tap) tap.packet(packet, conn?.index);
+      },
     },
+    finish(): void {
+      assembler.flush();
+      tracker.finish();
+    },
+    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters),
   };
-  const reader = new CaptureReader(captureSink);
+}
+
+async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
+  const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
+  const decoder = await loadDecoder(options.schema);
+  const callsOnly = options.callsOnly === true;
+  const counting: RecordSink = {
+    message: (r) => { summary.messages++; sink.message(r); },
+    call: callsOnly
+      ? (r) => { summary.calls++; summary.messages += r.request_messages + r.response_messages; sink.call(r); }
+      : (r) => { summary.calls++; sink.call(r); },
+    frame: options.frames ? (r) => sink.frame?.(r) : undefined,
+  };
+  const core = createDecodeCore(decoder, counting, options, { packet: () => { summary.packets++; } });
+  const reader = new CaptureReader(core.capture);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;
   try {
@@ -191,9 +214,8 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     failure = err;
   }
   progress.done();
-  assembler.flush();
-  tracker.finish();
-  summary.warnings.push(...warningsFrom(net.counters, assembler.counters, http2.counters));
+  core.finish();
+  summary.warnings.push(...core.warnings());
   if (failure) {
     if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
     summary.warnings = [];

@@ -11,11 +11,7 @@
 import * as path from 'node:path';
 import { InputError } from '../../../src/errors';
 import { CaptureReader } from '../../../src/pcap/reader';
-import type { CaptureSink, Packet } from '../../../src/pcap/types';
-import { PacketDecoder } from '../../../src/net/decode';
-import { Assembler } from '../../../src/tcp/assembler';
-import { http2HandlerFactory } from '../../../src/http2/connection';
-import { GrpcCallTracker } from '../../../src/grpc/calls';
+import { createDecodeCore } from '../../../src/pipeline';
 import type { RecordSink } from '../../../src/grpc/types';
 import { loadSchemaSync, type SchemaDecoder } from '../../../src/protobuf/schema';
 import { DEFAULT_LIMITS, type Limits } from '../../../src/limits';
@@ -100,31 +96,14 @@ export function decodeCore(bytes: Uint8Array, options: CoreOptions = {}, keepLin
   const decoder = demoSchema();
   let stage = 'setting up';
   try {
-    const tracker = new GrpcCallTracker(sink, decoder, {
-      maxMessageBytes: limits.maxMessageBytes,
-      maxDecompressedBytes: limits.maxDecompressedBytes,
-      maxDepth: limits.maxDepth,
+    // The very composition `grpctk decode` runs (src/pipeline.ts), packet counting as its tap.
+    const core = createDecodeCore(decoder, sink, {
+      limits,
       protoNames: false,
       frames: Boolean(options.frames),
-    });
-    const http2 = http2HandlerFactory(tracker, {
       http2Ports: options.http2Ports ?? [],
-      maxStreamsPerConnection: limits.maxStreamsPerConnection,
-    });
-    const assembler = new Assembler(http2, {
-      maxConnections: limits.maxConnections,
-      maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
-      maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
-    });
-    const net = new PacketDecoder();
-    const captureSink: CaptureSink = {
-      packet(packet: Packet): void {
-        result.packets++;
-        const segment = net.decode(packet);
-        if (segment) assembler.segment(segment);
-      },
-    };
-    const reader = new CaptureReader(captureSink);
+    }, { packet: () => { result.packets++; } });
+    const reader = new CaptureReader(core.capture);
     stage = 'reading';
     try {
       if (options.chunkSeed === undefined) {
@@ -143,8 +122,7 @@ export function decodeCore(bytes: Uint8Array, options: CoreOptions = {}, keepLin
       result.error = err;
     }
     stage = 'flushing after the end of input';
-    assembler.flush();
-    tracker.finish();
+    core.finish();
   } catch (err) {
     if (err instanceof FuzzFailure) throw err;
     throw new FuzzFailure(`${describe(err)} (while ${stage})`, err);
