@@ -14,7 +14,7 @@ import { isatty } from 'tty';
 import { UsageError } from '../errors';
 import { LiveCapture, formatInterfaces, resolveDevice, summaryLine } from '../capture/capture';
 import { loadBinding } from '../capture/native';
-import { parseCount, parseDuration, parseSize } from './units';
+import { parseCount, parseDuration, parseSize } from '../units';
 
 interface Flags {
   interface?: string;

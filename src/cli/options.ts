@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { PipelineOptions } from '../pipeline';
 import { DEFAULT_LIMITS } from '../limits';
-import { collect, parseCount, parseSize } from './units';
+import { collect, parseCount, parseSize } from '../units';
 
 export interface DecodeFlags {
   protoPath?: string[];

@@ -16,7 +16,7 @@ import { DEFAULT_MAX_OPEN_FILES } from '../split/parts';
 import { SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/split';
 import { inputArgument } from './input';
 import { addDecodeOptions, pipelineOptionsFrom, type DecodeFlags } from './options';
-import { parseCount, parseDuration, parseSize } from './units';
+import { parseCount, parseDuration, parseSize } from '../units';
 
 interface Flags extends DecodeFlags, FilterOptions {
   by: SplitBy;

@@ -63,7 +63,7 @@ export function addFilterOptions(cmd: Command): Command {
     .option('--host <addr>', 'only connections with ADDR or ADDR:PORT at either end (IPv6 as [ADDR]:PORT; repeatable)', collect)
     .option('--port <n>', 'only connections with port N at either end (repeatable)', collect)
     .option('--status <list>', 'only calls with these statuses: numbers or names, comma-separated; !OK for failures', collect)
-    .option('--min-size <bytes>', 'only messages of at least BYTES (k/m/g = KiB/MiB/GiB; calls: all their message bytes)')
+    .option('--min-size <bytes>', 'only messages of at least BYTES (64k = 64,000, 64KiB = 65,536; calls: all their message bytes)')
     .option('--max-size <bytes>', 'only messages of at most BYTES')
     .option('--since <time>', 'only records at or after TIME (ISO-8601, UTC unless an offset is given, or epoch seconds)')
     .option('--until <time>', 'only records before TIME');

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { UsageError } from '../errors';
+import { parseSize as parseSizeText } from '../units';
 import { GRPC_STATUS_NAMES, grpcStatusCode, NO_STATUS } from '../records/status';
 import { parseIsoTimeNs } from '../records/time';
 
@@ -158,18 +159,13 @@ export function parseStatusList(text: string): StatusFilter {
   };
 }
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i;
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** A byte count: digits with an optional binary suffix (k, KiB, KB, m, MB, g…: all powers of 1024). */
+/** A byte count as every size flag spells it (4096, 64k, 100MB, 64MiB: see src/units.ts). */
 export function parseSize(value: number | string, flag: string): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return value;
-  } else {
-    const m = SIZE.exec(value.trim());
-    if (m) return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
+    throw new UsageError(`${flag}: ${value} is not a size`);
   }
-  throw new UsageError(`${flag}: ${JSON.stringify(String(value))} is not a size (expected bytes, optionally with k, m or g, e.g. 64k)`);
+  return parseSizeText(value, flag);
 }
 
 /** ISO-8601 (UTC unless an offset is given) or epoch seconds (decimals allowed), to epoch nanoseconds. */

@@ -18,6 +18,7 @@
  *     begin on whole seconds), with calls, errors and p99 of each.
  */
 import { UsageError } from '../errors';
+import { parseDuration as parseSeconds } from '../units';
 import type { RecordFilter } from '../filter/index';
 import { parseEndpoint } from '../filter/parse';
 import type { RecordSink } from '../grpc/types';
@@ -332,17 +333,9 @@ function comparator(sort: SortKey): (a: GroupStats, b: GroupStats) => number {
   return (a, b) => value(b) - value(a) || byKey(a, b);
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?$/;
-const DURATION_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration such as 1s, 250ms, 5m, 1.5h, 100us; a bare number is seconds. In milliseconds. */
+/** A duration such as 1s, 250ms, 5m, 1.5h, 100us (a bare number is seconds), in milliseconds. */
 export function parseDuration(text: string, flag = '--interval'): number {
-  const m = DURATION.exec(text.trim());
-  const ms = m ? Number(m[1]) * DURATION_MS[m[2] ?? 's'] : NaN;
-  if (!(ms >= 1e-3)) {
-    throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration of at least 1us (expected e.g. 1s, 250ms, 5m, 1h)`);
-  }
-  return ms;
+  return parseSeconds(text, flag) * 1000;
 }
 
 function formatDurationMs(ms: number): string {

@@ -62,7 +62,7 @@ test('--status: names, numbers, NONE and negation', () => {
   assert.equal(notOk.matchMessage(makeMessage()), true);
 });
 
-test('--min-size/--max-size: message length, call message bytes, binary suffixes', () => {
+test('--min-size/--max-size: message length, call message bytes, size suffixes', () => {
   assert.equal(parse(['--min-size', '8']).matchMessage(makeMessage()), false);
   assert.equal(parse(['--min-size', '7', '--max-size', '7']).matchMessage(makeMessage()), true);
   assert.equal(parse(['--min-size', '20']).matchCall(makeCall()), true); // 7 + 13

@@ -128,7 +128,7 @@ test('usage errors exit 2 with one line: flags that do not fit the mode, a direc
     [['--by', 'connection', '-o', dir, BASIC], /is not empty \(give --force/],
     [['--by', 'connection', '--count', '5', '-o', path.join(dir, 'x'), BASIC], /--count goes with --by count/],
     [['--by', 'count', '-o', path.join(dir, 'x'), BASIC], /--by count needs --count/],
-    [['--by', 'size', '--size', 'lots', '-o', path.join(dir, 'x'), BASIC], /--size: 'lots' is not a size/],
+    [['--by', 'size', '--size', 'lots', '-o', path.join(dir, 'x'), BASIC], /--size: "lots" is not a size/],
     [['--by', 'time', '--interval', '0s', '-o', path.join(dir, 'x'), BASIC], /--interval/],
     [['--by', 'method', '--name', '../{key}', '-o', path.join(dir, 'x'), BASIC], /--name: .* must be a file name/],
     [['--by', 'method', '--name', '{nope}.pcapng', '-o', path.join(dir, 'x'), BASIC], /--name: unknown field \{nope\}/],

@@ -3,7 +3,7 @@
  * `--max-message-size 4MiB`). One place, so every subcommand accepts the same spellings. Bad values are
  * usage errors (exit 2) that name the flag.
  */
-import { UsageError } from '../errors';
+import { UsageError } from './errors';
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1, b: 1,
@@ -15,29 +15,34 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(text: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`${flag}: '${text}' is not a size (examples: 4096, 100MB, 64MiB)`);
+  if (!m || unit === undefined) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a size (examples: 4096, 100MB, 64MiB)`);
   const n = Math.round(parseFloat(m[1]) * unit);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: '${text}' is too large`);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: ${JSON.stringify(text)} is too large`);
   return n;
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, '': 1, m: 60, min: 60, h: 3600, d: 86400,
-};
+// Seconds per unit, as a divisor for the units below a second so that 100us is exactly 0.0001 s.
+const DURATION_DIVISORS: Record<string, number> = { ns: 1e9, us: 1e6, µs: 1e6, ms: 1e3 };
+const DURATION_MULTIPLIERS: Record<string, number> = { s: 1, '': 1, m: 60, min: 60, h: 3600, d: 86400 };
 
-/** Seconds from "60s", "1.5m", "250ms", "2h", "10" (seconds). */
+/** Seconds from "60s", "1.5m", "250ms", "100us", "2h", "10" (seconds). */
 export function parseDuration(text: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*$/i.exec(text);
-  const unit = m ? DURATION_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`${flag}: '${text}' is not a duration (examples: 60s, 250ms, 1.5m, 2h)`);
-  const seconds = parseFloat(m[1]) * unit;
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`${flag}: '${text}' must be more than zero`);
+  const unit = m ? m[2].toLowerCase() : '';
+  const divisor = DURATION_DIVISORS[unit];
+  const multiplier = DURATION_MULTIPLIERS[unit];
+  if (!m || (divisor === undefined && multiplier === undefined)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration (examples: 60s, 250ms, 1.5m, 2h)`);
+  }
+  const value = parseFloat(m[1]);
+  const seconds = divisor !== undefined ? value / divisor : value * multiplier;
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`${flag}: ${JSON.stringify(text)} must be more than zero`);
   return seconds;
 }
 
 /** A whole number within [min, max]. */
 export function parseCount(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`${flag}: '${text}' is not a whole number`);
+  if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a whole number`);
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${flag}: ${n} is out of range (${min} to ${max})`);
   return n;
