@@ -30,7 +30,8 @@
  *   the :path has the gRPC shape `/Service/Method` (or is missing too); if the response then shows a
  *   non-gRPC content-type, the call is dropped without a call record.
  * - After lost bytes (`gap`), every open call of the connection gets an error, and a message cut by the gap
- *   is dropped: deframing restarts at the next DATA frame of that call.
+ *   is dropped: deframing restarts at the next DATA frame of that call. When the HTTP/2 layer kept framing
+ *   and names the stream whose frame lost the bytes, only that call gets the error (and the reset).
  */
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import type { MessageDecoder, MethodTypes } from '../protobuf/types';
@@ -366,11 +367,14 @@ export class GrpcCallTracker implements Http2Sink {
     }
   }
 
-  gap(conn: Http2Connection, direction: Http2Direction, lostBytes: number): void {
+  gap(conn: Http2Connection, direction: Http2Direction, lostBytes: number, streamId?: number): void {
     const state = this.conns.get(conn);
     if (!state) return;
     const what = lostBytes >= 0 ? `${lostBytes} bytes` : 'bytes (count unknown)';
-    for (const call of state.calls.values()) {
+    // Bytes of one stream's frame (the HTTP/2 layer kept framing): only that call lost anything.
+    const only = streamId === undefined ? undefined : state.calls.get(streamId);
+    if (streamId !== undefined && only === undefined) return;
+    for (const call of only !== undefined ? [only] : state.calls.values()) {
       this.addError(call, `${what} lost in the ${direction} direction of the connection`);
       const ds = direction === 'request' ? call.req : call.resp;
       const pending = ds.deframer?.pending();

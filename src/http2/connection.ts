@@ -414,9 +414,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       const parser = new FrameParser((type, flags, sid, payload) => this.onFrame(state, type, flags, sid, payload), {
         maxFrameSize: this.options.maxFrameSize,
         plausibleStream: (type, _flags, sid) => this.plausibleStream(name, type, sid),
-        onSkipped: (n) => {
+        onSkipped: (n, damagedType, damagedStreamId) => {
           this.counters.bytesSkipped += n;
-          this.sink.gap?.(conn, name, n);
+          // The received part of a damaged frame of one stream concerns that stream only.
+          const stream = damagedType >= 0 && !carriesHeaderBlock(damagedType) ? damagedStreamId : 0;
+          if (stream !== 0) this.sink.gap?.(conn, name, n, stream);
+          else this.sink.gap?.(conn, name, n);
         },
       });
       const state: DirState = {
@@ -490,8 +493,11 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       d.prefaceLeft = 0;
       lost = -1;
     }
-    this.sink.gap?.(conn, d.name, lost);
     const outcome = d.parser.lost(lost);
+    // Lost bytes that were all payload of one stream's frame (framing kept) concern that stream only: the
+    // connection's other streams, and its HPACK state, are untouched.
+    if (outcome.lostInStream !== 0) this.sink.gap?.(conn, d.name, lost, outcome.lostInStream);
+    else this.sink.gap?.(conn, d.name, lost);
     const headerFrameHit =
       outcome.damagedType === FrameType.HEADERS ||
       outcome.damagedType === FrameType.PUSH_PROMISE ||
@@ -783,6 +789,11 @@ function startsWith(h: Uint8Array, n: number, prefix: Uint8Array): boolean {
   if (n < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (h[i] !== prefix[i]) return false;
   return true;
+}
+
+/** Frames whose payload is (part of) a header block: losing one changes HPACK state (RFC 7541 §2.2). */
+function carriesHeaderBlock(type: number): boolean {
+  return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;
 }
 
 function readU32(b: Uint8Array, off: number): number {

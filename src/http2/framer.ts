@@ -48,9 +48,11 @@ export interface FrameParserOptions {
   plausibleStream?: (type: number, flags: number, streamId: number) => boolean;
   /**
    * Bytes skipped (passed over to resynchronise, or the received part of a frame damaged by a gap), told
-   * once the skipping is over and before the frames that follow it.
+   * once the skipping is over and before the frames that follow it. For the bytes of one damaged frame
+   * (framing kept), `damagedType` and `damagedStreamId` name that frame; for bytes passed over while
+   * resynchronising, `damagedType` is -1 (whose bytes they were is unknown).
    */
-  onSkipped?: (bytes: number) => void;
+  onSkipped?: (bytes: number, damagedType: number, damagedStreamId: number) => void;
 }
 
 /** Called for every frame; `payload` is valid only during the call. */
@@ -76,6 +78,12 @@ export interface GapOutcome {
   /** Flags and stream of that frame. */
   damagedFlags: number;
   damagedStreamId: number;
+  /**
+   * Framing kept and the lost bytes were all payload of one frame of a stream (not a header block, not a
+   * connection frame): that stream, the only one the loss concerns. 0 otherwise. Set also when the gap
+   * falls into the rest of a frame already damaged (damagedType is then -1: reported before).
+   */
+  lostInStream: number;
 }
 
 export class FrameParser {
@@ -87,7 +95,10 @@ export class FrameParser {
   plausibleMaxLength: number;
   /** Bytes passed over to resynchronise or dropped from damaged frames, not yet told to `onSkipped`. */
   private skipped = 0;
-  private readonly onSkipped?: (bytes: number) => void;
+  /** Type and stream of the damaged frame `skipped` belongs to (DISCARD), or -1 (resync, unknown). */
+  private skippedType = -1;
+  private skippedStreamId = 0;
+  private readonly onSkipped?: (bytes: number, damagedType: number, damagedStreamId: number) => void;
 
   private state = State.HEADER;
   private readonly hdr = new Uint8Array(FRAME_HEADER_LENGTH);
@@ -122,9 +133,13 @@ export class FrameParser {
 
   private flushSkipped(): void {
     const n = this.skipped;
+    const type = this.skippedType;
+    const sid = this.skippedStreamId;
+    this.skippedType = -1;
+    this.skippedStreamId = 0;
     if (n === 0) return;
     this.skipped = 0;
-    this.onSkipped?.(n);
+    this.onSkipped?.(n, type, type < 0 ? 0 : sid);
   }
 
   /** Start without trusting the first byte to be a frame boundary (the capture began mid-connection). */
@@ -236,25 +251,32 @@ export class FrameParser {
 
   /**
    * `lost` bytes of the direction are missing (-1: unknown). If the count is known and the gap falls inside
-   * one frame's payload, framing is kept and that frame is dropped; otherwise the parser resynchronises.
+   * one frame's payload, or ends exactly at that frame's end, framing is kept (the next byte is where the
+   * frame's header said the next frame starts) and that frame is dropped; its skipped bytes are told before
+   * the next frame. Otherwise the gap may have swallowed frame headers, and the parser resynchronises.
    */
   lost(lost: number): GapOutcome {
-    if (this.state === State.PAYLOAD && lost >= 0 && lost < this.asm.length - this.asmLen) {
+    if (this.state === State.PAYLOAD && lost >= 0 && lost <= this.asm.length - this.asmLen) {
+      // DISCARD of 0 bytes when the gap ends at the frame's end: the skip is told on the next push.
       this.discard = this.asm.length - this.asmLen - lost;
       this.skipped += this.asmLen + FRAME_HEADER_LENGTH;
+      this.skippedType = this.type;
+      this.skippedStreamId = this.streamId;
       this.asm = EMPTY;
       this.asmLen = 0;
       this.state = State.DISCARD;
-      return { framingKept: true, damagedType: this.type, damagedFlags: this.flags, damagedStreamId: this.streamId };
+      return { framingKept: true, damagedType: this.type, damagedFlags: this.flags, damagedStreamId: this.streamId, lostInStream: this.streamOnly() };
     }
-    if (this.state === State.DISCARD && lost >= 0 && lost < this.discard) {
+    if (this.state === State.DISCARD && lost >= 0 && lost <= this.discard) {
       // Already damaged and reported.
       this.discard -= lost;
-      return { framingKept: true, damagedType: -1, damagedFlags: 0, damagedStreamId: 0 };
+      return { framingKept: true, damagedType: -1, damagedFlags: 0, damagedStreamId: 0, lostInStream: this.streamOnly() };
     }
     if (this.state === State.HEADER && this.hdrLen === 0 && lost === 0) {
-      return { framingKept: true, damagedType: -1, damagedFlags: 0, damagedStreamId: 0 };
+      return { framingKept: true, damagedType: -1, damagedFlags: 0, damagedStreamId: 0, lostInStream: 0 };
     }
+    // The damaged frame's bytes and what follows are now of unknown attribution.
+    this.skippedType = -1;
     if (this.state === State.PAYLOAD) this.skipped += this.asmLen + FRAME_HEADER_LENGTH;
     if (this.state === State.HEADER) this.skipped += this.hdrLen;
     this.asm = EMPTY;
@@ -267,7 +289,14 @@ export class FrameParser {
       this.winLen = 0;
       this.scanPos = 0;
     }
-    return { framingKept: false, damagedType: -1, damagedFlags: 0, damagedStreamId: 0 };
+    return { framingKept: false, damagedType: -1, damagedFlags: 0, damagedStreamId: 0, lostInStream: 0 };
+  }
+
+  /** The stream a loss inside the current frame concerns alone (see GapOutcome.lostInStream), or 0. */
+  private streamOnly(): number {
+    const t = this.type;
+    if (this.streamId === 0 || t === FrameType.HEADERS || t === FrameType.CONTINUATION || t === FrameType.PUSH_PROMISE) return 0;
+    return this.streamId;
   }
 
   /** The direction is over: bytes held in a partial frame or the resync window are counted as skipped. */

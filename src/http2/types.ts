@@ -88,8 +88,12 @@ export interface Http2Sink {
   data(ev: DataEvent): void;
   rstStream(ev: RstStreamEvent): void;
   goaway?(ev: GoawayEvent): void;
-  /** Bytes lost in one direction (TCP gap, or bytes skipped to resynchronise on a frame boundary). */
-  gap?(conn: Http2Connection, direction: Http2Direction, lostBytes: number): void;
+  /**
+   * Bytes lost in one direction (TCP gap, or bytes skipped to resynchronise on a frame boundary).
+   * `streamId` is given when framing was kept and the bytes were all payload of that stream's frame (not
+   * a header block): the loss concerns that stream alone. Absent, it may concern every stream.
+   */
+  gap?(conn: Http2Connection, direction: Http2Direction, lostBytes: number, streamId?: number): void;
   /** The TCP connection is over; streams still open are incomplete. */
   connectionClosed(conn: Http2Connection): void;
 }

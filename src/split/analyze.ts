@@ -14,19 +14,25 @@
  *
  * A method part must decode again, with `grpctk decode`, to the method's calls exactly as in the whole
  * capture. Its connections therefore have holes (packets left out), and the HTTP/2 layer keeps its framing
- * and its HPACK state across a hole only when the hole lies inside one frame's payload, short of the frame's
- * last byte (../http2/framer.ts `lost()`); a hole that may have swallowed a frame header resets the HPACK
- * table, and later header blocks would no longer decode. So, per TCP packet of an HTTP/2 connection:
+ * and its HPACK state across a hole only when the hole lies inside one frame's payload or ends exactly at
+ * that frame's end (../http2/framer.ts `lost()`): past the frame's end it cannot know where the next frame
+ * starts without its header. A hole that may have swallowed a frame header resets the HPACK table, and later
+ * header blocks would no longer decode. So a hole must never contain a frame header; per TCP packet of an
+ * HTTP/2 connection:
  *
- * - it lies strictly inside the payload of one frame of stream S (no frame header byte, not the frame's last
- *   byte): it goes to the part of S's method only (to `other` when S's method is unknown);
- * - anything else that carries bytes (the preface, any frame header, the end of a frame, HEADERS /
- *   CONTINUATION / PUSH_PROMISE or connection frames, bytes of two streams) goes to every method part of the
- *   connection ("shared"), as do SYN, FIN and RST segments;
+ * - its bytes are all DATA payload of one frame of stream S (no frame header byte; the frame's last byte may
+ *   be among them): it goes to the part of S's method only (to `other` when S's method is unknown). Packets
+ *   left out of a part next to each other then lie in one frame, so each hole does too, or ends at its end;
+ *   the HTTP/2 layer drops that frame and notes the loss on S's call alone;
+ * - anything else that carries bytes (the preface, any frame header, HEADERS / CONTINUATION / PUSH_PROMISE
+ *   or other frames' payload, bytes of two frames) goes to every method part of the connection ("shared"),
+ *   as do SYN, FIN and RST segments;
  * - pure ACKs and retransmissions (segments that deliver no new byte) are needed by no part: `other`.
  *
  * Large messages, whose frames span many packets, are what a method part leaves out; small messages of other
- * methods sharing a packet with a frame boundary come along (they decode as calls of those methods).
+ * methods sharing a packet with a frame boundary come along (they decode as calls of those methods). Where
+ * segments are larger than frames (loopback captures: 64 KiB segments, 16 KiB frames) every packet holds a
+ * frame header and nothing can be left out safely.
  *
  * Attribution is exact only where the byte stream is followed from its start: a direction is "in sync" when
  * it begins with the client preface, or (the server's direction) with a SETTINGS frame after a captured SYN.
@@ -134,7 +140,7 @@ export class MethodRegistry {
 export const CHUNK_SHARED = -1;
 /** DirectionFramer.push result: the chunk was empty. */
 export const CHUNK_EMPTY = 0;
-// Any other result is the stream id whose frame payload holds the whole chunk, short of its last byte.
+// Any other result is the stream id whose DATA frame payload holds the whole chunk (up to the frame's end).
 
 const enum FramerState {
   START,
@@ -147,8 +153,9 @@ const enum FramerState {
 
 /**
  * Follows frame boundaries of one direction of an HTTP/2 connection (RFC 9113 §4.1), from the first byte.
- * It decodes nothing: for each chunk of bytes delivered by TCP reassembly it says whether the chunk lies
- * inside one frame's payload (and whose stream) or touches a boundary.
+ * It decodes nothing: for each chunk of bytes delivered by TCP reassembly it says whether the chunk is
+ * nothing but DATA payload of one frame (and whose stream), or carries any frame header or other payload.
+ * A chunk can only hold payload of one frame: two frames' payloads have the second one's header between.
  */
 export class DirectionFramer {
   private state = FramerState.START;
@@ -232,14 +239,9 @@ export class DirectionFramer {
           const take = Math.min(this.remaining, n - p);
           this.remaining -= take;
           p += take;
-          if (this.remaining === 0) {
-            boundary = true;
-            this.state = FramerState.HEADER;
-          } else if (this.streamId === 0 || carriesHeaderBlock(this.type)) {
-            interiorShared = true;
-          } else {
-            interiorStream = this.streamId;
-          }
+          if (this.type !== FrameType.DATA || this.streamId === 0) interiorShared = true;
+          else interiorStream = this.streamId;
+          if (this.remaining === 0) this.state = FramerState.HEADER;
           break;
         }
         default:
@@ -254,10 +256,6 @@ export class DirectionFramer {
     this.state = FramerState.LOST;
     return CHUNK_SHARED;
   }
-}
-
-function carriesHeaderBlock(type: number): boolean {
-  return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -514,6 +514,31 @@ test('HPACK errors, invalid headers and lost bytes go into the call errors', () 
   assert.deepEqual(h.messages.map((m) => m.body), [{ name: 'abc' }]);
 });
 
+test('bytes lost inside one stream\'s DATA frame are noted on that call only', () => {
+  const h = new Harness();
+  const msg = lpm(HelloRequest.encode({ name: 'abc' }).finish());
+  h.headers('request', 1, reqHeaders());
+  h.headers('request', 3, reqHeaders());
+  h.data('request', 1, msg.subarray(0, 4));
+  h.data('request', 3, msg.subarray(0, 4));
+  h.tracker.gap!(h.conn, 'request', 700, 3);
+  h.tracker.gap!(h.conn, 'request', 9, 5); // a stream that is not a call: nobody is concerned
+  h.data('request', 1, msg.subarray(4), true);
+  h.data('request', 3, msg, true);
+  for (const sid of [1, 3]) {
+    h.headers('response', sid, respHeaders);
+    h.headers('response', sid, [['grpc-status', '0']], true);
+  }
+  const byStream = new Map(h.calls.map((c) => [c.stream, c]));
+  assert.equal(byStream.get(1)!.errors, undefined);
+  assert.deepEqual(byStream.get(3)!.errors, [
+    '700 bytes lost in the request direction of the connection',
+    'request message 0 dropped: cut by lost bytes',
+  ]);
+  // Stream 1's message, split around the loss, is whole; stream 3 deframes afresh at its next DATA.
+  assert.deepEqual(h.messages.map((m) => [m.stream, m.body]), [[1, { name: 'abc' }], [3, { name: 'abc' }]]);
+});
+
 test('frame records are emitted only with the frames option', () => {
   const ev = {
     conn: makeConn(2),

@@ -373,11 +373,62 @@ test('a TCP gap of known size inside one DATA payload keeps framing: only that f
   const resp2 = sink.of('headers').filter((h) => h.dir === 'response');
   assert.deepEqual(resp2.map((h) => h.headers), [RESP, TRAILERS]);
   assert.equal(sink.of('data').filter((d) => d.dir === 'response').length, 0);
-  // The TCP loss, then the rest of the damaged frame (header + payload received around the hole).
+  // The TCP loss, then the rest of the damaged frame (header + payload received around the hole), both
+  // naming the stream whose DATA they were: no other stream lost anything.
   assert.deepEqual(sink.of('gap'), [
-    { ev: 'gap', dir: 'response', lost: 500 },
-    { ev: 'gap', dir: 'response', lost: 9 + 3000 - 500 },
+    { ev: 'gap', dir: 'response', lost: 500, streamId: 1 },
+    { ev: 'gap', dir: 'response', lost: 9 + 3000 - 500, streamId: 1 },
   ]);
+});
+
+/** Client bytes of two calls on one connection with one encoder: stream 3's HEADERS index stream 1's. */
+function twoCallsOneEncoder(big: Uint8Array) {
+  const ce = new Encoder();
+  const before = concat(PREFACE, settings([]), frame(HEADERS, END_HEADERS, 1, ce.encode(REQ)));
+  const data = frame(DATA, END_STREAM, 1, big);
+  const after = frame(HEADERS, END_HEADERS | END_STREAM, 3, ce.encode(REQ));
+  return { before, data, after, bytes: concat(before, data, after) };
+}
+
+test('a TCP gap ending exactly at a DATA frame\'s end keeps framing and the HPACK table; it concerns that stream only', () => {
+  const c = twoCallsOneEncoder(new Uint8Array(3000).fill(0x62));
+  const holeAt = c.before.length + 9 + 1000;
+  const lost = c.before.length + c.data.length - holeAt;
+  const { sink, counters } = run([
+    [0, c.bytes.subarray(0, holeAt)],
+    [0, 'gap', lost],
+    [0, c.after],
+  ]);
+  const req = sink.of('headers').filter((h) => h.dir === 'request');
+  // Stream 3's block refers to dynamic-table entries made by stream 1's: it decodes only if the table was kept.
+  assert.deepEqual(req.map((h) => [h.streamId, h.headers, h.hpackError]), [[1, REQ, undefined], [3, REQ, undefined]]);
+  assert.equal(counters.hpackErrors, 0);
+  assert.equal(sink.of('data').length, 0, 'the damaged frame is dropped');
+  assert.deepEqual(sink.of('gap'), [
+    { ev: 'gap', dir: 'request', lost, streamId: 1 },
+    { ev: 'gap', dir: 'request', lost: 9 + 1000, streamId: 1 },
+  ]);
+  // The skipped bytes are told before the frame after the hole.
+  assert.deepEqual(sink.recs.filter((r) => r.ev === 'gap' || r.ev === 'headers').map((r) => r.ev), ['headers', 'gap', 'gap', 'headers']);
+});
+
+test('a TCP gap reaching past a frame\'s end may have swallowed frame headers: framing resynchronises, the table is forgotten', () => {
+  const c = twoCallsOneEncoder(new Uint8Array(3000).fill(0x62));
+  const holeAt = c.before.length + 9 + 1000;
+  const lost = c.before.length + c.data.length - holeAt + 1; // one octet of the next header too
+  const { sink } = run([
+    [0, c.bytes.subarray(0, holeAt)],
+    [0, 'gap', lost],
+    [0, c.after.subarray(1)],
+    [0, frame(HEADERS, END_HEADERS | END_STREAM, 5, new Encoder().encode(REQ))],
+  ]);
+  const gaps = sink.of('gap');
+  assert.deepEqual(gaps[0], { ev: 'gap', dir: 'request', lost }, 'no stream named: the loss may concern any');
+  assert.ok(gaps.every((g) => g.streamId === undefined));
+  // Stream 5's block (fresh encoder, no dynamic references) decodes after the resynchronisation.
+  const req = sink.of('headers').filter((h) => h.dir === 'request');
+  assert.deepEqual(req.map((h) => h.streamId), [1, 5]);
+  assert.deepEqual(req[1].headers, REQ);
 });
 
 test('a capture that starts mid-connection is decoded when the server port is in http2Ports', () => {

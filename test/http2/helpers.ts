@@ -83,7 +83,7 @@ export type Rec =
   | { ev: 'data'; dir: Http2Direction; frame: number; streamId: number; data: string; endStream: boolean }
   | { ev: 'rst'; dir: Http2Direction; streamId: number; errorName: string; errorCode: number }
   | { ev: 'goaway'; dir: Http2Direction; lastStreamId: number; errorName: string; debugData: string }
-  | { ev: 'gap'; dir: Http2Direction; lost: number }
+  | { ev: 'gap'; dir: Http2Direction; lost: number; streamId?: number }
   | { ev: 'closed' };
 
 export class RecordingSink implements Http2Sink {
@@ -115,8 +115,8 @@ export class RecordingSink implements Http2Sink {
   goaway: Http2Sink['goaway'] = (ev) => {
     this.recs.push({ ev: 'goaway', dir: ev.direction, lastStreamId: ev.lastStreamId, errorName: ev.errorName, debugData: ev.debugData });
   };
-  gap: Http2Sink['gap'] = (_conn, direction, lost) => {
-    this.recs.push({ ev: 'gap', dir: direction, lost });
+  gap: Http2Sink['gap'] = (_conn, direction, lost, streamId) => {
+    this.recs.push(streamId === undefined ? { ev: 'gap', dir: direction, lost } : { ev: 'gap', dir: direction, lost, streamId });
   };
   connectionClosed(): void {
     this.recs.push({ ev: 'closed' });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { CHUNK_SHARED, DirectionFramer } from '../../src/split/analyze';
 import { PREFACE, bytesOf, frame, grpcMessage } from './synth';
 
-test('client direction: preface and frame boundaries are shared, the inside of a DATA frame belongs to its stream', () => {
+test('client direction: preface and frame headers are shared; a chunk of DATA payload alone, up to the frame\'s end, belongs to its stream', () => {
   const f = new DirectionFramer(false);
   assert.equal(f.push(PREFACE.subarray(0, 10)), CHUNK_SHARED);
   assert.equal(f.push(Buffer.concat([PREFACE.subarray(10), frame(4, 0, 0)])), CHUNK_SHARED);
@@ -15,7 +15,12 @@ test('client direction: preface and frame boundaries are shared, the inside of a
   assert.equal(f.push(data.subarray(0, 1000)), CHUNK_SHARED, 'carries the frame header');
   assert.equal(f.push(data.subarray(1000, 2000)), 3, 'wholly inside stream 3\'s frame');
   assert.equal(f.push(data.subarray(2000, data.length - 1)), 3);
-  assert.equal(f.push(data.subarray(data.length - 1)), CHUNK_SHARED, 'the frame\'s last byte');
+  assert.equal(f.push(data.subarray(data.length - 1)), 3, 'the frame\'s last byte: a hole ending there keeps framing');
+  // A chunk reaching past the frame's end into the next header: shared.
+  const next = frame(0, 0, 5, bytesOf(3000));
+  assert.equal(f.push(Buffer.concat([next.subarray(0, 2000)])), CHUNK_SHARED);
+  assert.equal(f.push(Buffer.concat([next.subarray(2000), frame(0, 0, 3, bytesOf(10)).subarray(0, 5)])), CHUNK_SHARED, 'end of one frame and the header of the next');
+  assert.equal(f.push(frame(0, 0, 3, bytesOf(10)).subarray(5)), CHUNK_SHARED, 'rest of a header');
   // Inside a HEADERS frame (HPACK state) or a connection frame: shared.
   const headers = frame(1, 4, 5, bytesOf(300));
   assert.equal(f.push(headers.subarray(0, 100)), CHUNK_SHARED);

@@ -81,15 +81,14 @@ export async function decodeRecords(file: string): Promise<Record<string, unknow
 }
 
 /**
- * Records made comparable across files: packet numbers and tcp.stream numbers are renumbered in a part, and
- * with `dropErrors` the notes about lost bytes (a method part has holes where other methods' payloads were).
+ * Records made comparable across files: packet numbers and tcp.stream numbers are renumbered in a part.
+ * Everything else, `errors` included, must be the same (a method part's holes concern other methods only).
  */
-export function comparable(records: Record<string, unknown>[], dropErrors = false): string[] {
+export function comparable(records: Record<string, unknown>[]): string[] {
   return records
     .map((r) => {
       const c = { ...r };
       for (const k of ['frame', 'tcp_stream', 'first_frame', 'last_frame']) delete c[k];
-      if (dropErrors) delete c.errors;
       return JSON.stringify(c, Object.keys(c).sort());
     })
     .sort();
