@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { PcapngWriter } from '../../src/pcap/writer';
+import { CLIENT_PREFACE, FrameFlag, FrameType as H2 } from '../../src/http2/constants';
 
 export const LINKTYPE_ETHERNET = 1;
 
@@ -19,26 +20,13 @@ export const RST = 0x04;
 export const PSH = 0x08;
 export const ACK = 0x10;
 
-/** HTTP/2 frame types (RFC 9113 §6). */
-export const enum H2 {
-  DATA = 0x0,
-  HEADERS = 0x1,
-  PRIORITY = 0x2,
-  RST_STREAM = 0x3,
-  SETTINGS = 0x4,
-  PUSH_PROMISE = 0x5,
-  PING = 0x6,
-  GOAWAY = 0x7,
-  WINDOW_UPDATE = 0x8,
-  CONTINUATION = 0x9,
-}
+/** HTTP/2 frame types and flags (RFC 9113 §6), the client preface: the project's own constants. */
+export { H2 };
+export const END_STREAM = FrameFlag.END_STREAM;
+export const ACK_FLAG = FrameFlag.ACK;
+export const END_HEADERS = FrameFlag.END_HEADERS;
 
-/** HTTP/2 frame flags (RFC 9113 §6). */
-export const END_STREAM = 0x1;
-export const ACK_FLAG = 0x1;
-export const END_HEADERS = 0x4;
-
-export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+export const PREFACE = Buffer.from(CLIENT_PREFACE);
 
 /** Largest TCP payload per packet: keeps the IPv4 Total Length (16 bits) honest. */
 export const MAX_SEGMENT_BYTES = 60_000;
