@@ -20,7 +20,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { OUT_DIR, ROOT, parseArgs, readMeta, writeMeta, mb, count, log } = require('./lib');
+const { OUT_DIR, ROOT, parseArgs, readMeta, writeMeta, mb, count, log, ipOffset } = require('./lib');
 
 const USAGE = `usage: node bench/gen-huge.js [--in FILE] [--out FILE] [--size-mb N | --reps N] [--port P]
                                 [--writer auto|project|builtin] [--dist DIR]`;
@@ -38,10 +38,6 @@ const FIRST_NEW_PORT = 20000;
 // Finding the TCP ports of a packet.
 
 /** LINKTYPE_* values (https://www.tcpdump.org/linktypes.html) this script can patch. */
-const LinkType = { NULL: 0, ETHERNET: 1, RAW: 101, LINUX_SLL: 113, LINUX_SLL2: 276, IPV4: 228, IPV6: 229 };
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_VLAN = [0x8100, 0x88a8];
 const IPPROTO_TCP = 6;
 
 /**
@@ -49,44 +45,9 @@ const IPPROTO_TCP = 6;
  * non-first IPv4 fragment, or IPv6 with extension headers: never seen in these loopback captures).
  */
 function tcpOffset(d, linkType) {
-  let ip = -1;
-  let ethertype = -1;
-  switch (linkType) {
-    case LinkType.ETHERNET: {
-      if (d.length < 14) return -1;
-      let p = 12;
-      ethertype = (d[p] << 8) | d[p + 1];
-      while (ETHERTYPE_VLAN.includes(ethertype) && d.length >= p + 6) {
-        p += 4;
-        ethertype = (d[p] << 8) | d[p + 1];
-      }
-      ip = p + 2;
-      break;
-    }
-    case LinkType.LINUX_SLL:
-      if (d.length < 16) return -1;
-      ethertype = (d[14] << 8) | d[15];
-      ip = 16;
-      break;
-    case LinkType.LINUX_SLL2:
-      if (d.length < 20) return -1;
-      ethertype = (d[0] << 8) | d[1];
-      ip = 20;
-      break;
-    case LinkType.NULL:
-      ip = 4;
-      break;
-    case LinkType.RAW:
-    case LinkType.IPV4:
-    case LinkType.IPV6:
-      ip = 0;
-      break;
-    default:
-      return -1;
-  }
-  if (ip >= d.length) return -1;
+  const ip = ipOffset(d, linkType);
+  if (ip < 0) return -1;
   const version = d[ip] >> 4;
-  if (ethertype !== -1 && ethertype !== ETHERTYPE_IPV4 && ethertype !== ETHERTYPE_IPV6) return -1;
   if (version === 4) {
     if (d.length < ip + 20 || d[ip + 9] !== IPPROTO_TCP) return -1;
     const fragOffset = ((d[ip + 6] & 0x1f) << 8) | d[ip + 7];

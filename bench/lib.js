@@ -186,7 +186,56 @@ function log(msg) {
   process.stderr.write(`${msg}\n`);
 }
 
+// Link types and EtherTypes the generators understand (tcpdump's LINKTYPE_* values).
+const LinkType = { NULL: 0, ETHERNET: 1, RAW: 101, LINUX_SLL: 113, LINUX_SLL2: 276, IPV4: 228, IPV6: 229 };
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_VLAN = [0x8100, 0x88a8];
+
+/** Offset of the IP header in a packet of `linkType`, or -1 when it is not IPv4/IPv6 or not a known link. */
+function ipOffset(d, linkType) {
+  let ethertype = -1;
+  let ip;
+  switch (linkType) {
+    case LinkType.ETHERNET: {
+      if (d.length < 14) return -1;
+      let p = 12;
+      ethertype = (d[p] << 8) | d[p + 1];
+      while (ETHERTYPE_VLAN.includes(ethertype) && d.length >= p + 6) {
+        p += 4;
+        ethertype = (d[p] << 8) | d[p + 1];
+      }
+      ip = p + 2;
+      break;
+    }
+    case LinkType.LINUX_SLL:
+      if (d.length < 16) return -1;
+      ethertype = (d[14] << 8) | d[15];
+      ip = 16;
+      break;
+    case LinkType.LINUX_SLL2:
+      if (d.length < 20) return -1;
+      ethertype = (d[0] << 8) | d[1];
+      ip = 20;
+      break;
+    case LinkType.NULL:
+      ip = 4;
+      break;
+    case LinkType.RAW:
+    case LinkType.IPV4:
+    case LinkType.IPV6:
+      ip = 0;
+      break;
+    default:
+      return -1;
+  }
+  if (ethertype !== -1 && ethertype !== ETHERTYPE_IPV4 && ethertype !== ETHERTYPE_IPV6) return -1;
+  return ip < d.length ? ip : -1;
+}
+
 module.exports = {
+  LinkType,
+  ipOffset,
   ROOT,
   OUT_DIR,
   MB,

@@ -1,7 +1,7 @@
 'use strict';
 // `npm run bench`: grpctk against tshark on the captures of issue 7, and whether the issue's targets are met.
 //
-//   node bench/run.js [--runs 3] [--captures dense,large,huge] [--capture FILE[:PORT,...]] [--generate]
+//   node bench/run.js [--runs 3] [--captures dense,large,large-mss2800,huge] [--capture FILE[:PORT,...]] [--generate]
 //                     [--regenerate] [--tools decode,stats,tshark] [--grpctk "node bin/grpctk.js"] [--jobs 1,2]
 //                     [--max-rss-mb 3072] [--timeout 1800] [--out bench/out/results.md]
 //
@@ -26,7 +26,7 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { ROOT, OUT_DIR, MB, parseArgs, readMeta, median, mb, count, log } = require('./lib');
 
-const USAGE = `usage: node bench/run.js [--runs N] [--captures dense,large,huge] [--capture FILE[:PORT,...]]...
+const USAGE = `usage: node bench/run.js [--runs N] [--captures dense,large,large-mss2800,huge] [--capture FILE[:PORT,...]]...
                          [--generate] [--regenerate] [--tools decode,stats,tshark] [--grpctk "CMD"]
                          [--jobs N[,N...]] [--proto-dir DIR] [--max-rss-mb MB] [--timeout SEC] [--out FILE]`;
 
@@ -34,6 +34,9 @@ const USAGE = `usage: node bench/run.js [--runs N] [--captures dense,large,huge]
 const KNOWN = {
   dense: { file: path.join(OUT_DIR, 'dense.pcapng'), gen: ['gen-dense.js'] },
   large: { file: path.join(OUT_DIR, 'large.pcapng'), gen: ['gen-large.js'] },
+  // large re-segmented to issue 7's packet count (58,000) and to Ethernet's MSS: see bench/resegment.js.
+  'large-mss2800': { file: path.join(OUT_DIR, 'large-mss2800.pcapng'), gen: ['gen-large.js', '--mss', '2800', '--reuse'] },
+  'large-mss1448': { file: path.join(OUT_DIR, 'large-mss1448.pcapng'), gen: ['gen-large.js', '--mss', '1448', '--reuse'] },
   huge: { file: path.join(OUT_DIR, 'huge.pcapng'), gen: ['gen-huge.js'], needs: 'dense' },
 };
 
@@ -56,7 +59,7 @@ const opts = parseArgs(
   process.argv.slice(2),
   {
     runs: 3,
-    captures: 'dense,large,huge',
+    captures: 'dense,large,large-mss2800,huge',
     capture: [],
     generate: false,
     regenerate: false,
@@ -264,8 +267,8 @@ function shown(argv) {
 function generate(name) {
   const g = KNOWN[name];
   if (g.needs && !fs.existsSync(KNOWN[g.needs].file)) generate(g.needs);
-  log(`generating ${name}: node bench/${g.gen[0]}`);
-  const r = spawnSync(process.execPath, [path.join(__dirname, ...g.gen)], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+  log(`generating ${name}: node bench/${g.gen.join(' ')}`);
+  const r = spawnSync(process.execPath, [path.join(__dirname, g.gen[0]), ...g.gen.slice(1)], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
   if (r.status !== 0) note(`bench/${g.gen[0]} failed (exit ${r.status}): ${name} skipped`);
 }
 
@@ -411,6 +414,11 @@ function targetLines(rows, tools) {
     const j = d.jobs === null ? '' : ` (--jobs ${d.jobs})`;
     out.push(speed('dense', d.name, TARGETS.decodeDense, `decode --format ndjson ≥ ${TARGETS.decodeDense}× tshark on dense${j}`));
     out.push(speed('large', d.name, TARGETS.decodeLarge, `decode --format ndjson ≥ ${TARGETS.decodeLarge}× tshark on large${j}`));
+    if (find('large-mss2800', d.name)) {
+      out.push(
+        speed('large-mss2800', d.name, TARGETS.decodeLarge, `decode --format ndjson ≥ ${TARGETS.decodeLarge}× tshark on large-mss2800 (issue 7's 58,000 packets)${j}`),
+      );
+    }
     out.push(speed('dense', s.name, TARGETS.statsDense, `stats --by method ≥ ${TARGETS.statsDense}× tshark on dense${j}`));
     for (const t of [d, s]) {
       const measured = ['dense', 'large', 'huge'].map((c) => find(c, t.name)).filter((r) => r && r.rssMax !== null);
