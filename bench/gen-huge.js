@@ -20,15 +20,11 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { OUT_DIR, ROOT, parseArgs, readMeta, writeMeta, mb, count, log, ipOffset } = require('./lib');
+const { OUT_DIR, ROOT, parseArgs, readMeta, writeMeta, mb, count, log, ipOffset, Output, readChunks } = require('./lib');
 
 const USAGE = `usage: node bench/gen-huge.js [--in FILE] [--out FILE] [--size-mb N | --reps N] [--port P]
                                 [--writer auto|project|builtin] [--dist DIR]`;
 
-/** Bytes read from the input per fs.readSync. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-/** Output is gathered into one buffer of this size and written when it is full. */
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Gap between the end of one repetition and the start of the next. */
 const REPETITION_GAP_NS = 1_000_000_000n;
 /** New client ports are taken from here upward (below it: well-known and registered ports of real services). */
@@ -109,55 +105,6 @@ class PortPlan {
     d[at] = port >> 8;
     d[at + 1] = port & 0xff;
     return true;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Output: one buffer, written when full.
-
-class Output {
-  constructor(file) {
-    this.fd = fs.openSync(file, 'w');
-    this.buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
-    this.len = 0;
-    this.bytes = 0;
-  }
-
-  write(bytes) {
-    this.bytes += bytes.length;
-    if (this.len + bytes.length > this.buf.length) this.flush();
-    if (bytes.length > this.buf.length) {
-      fs.writeSync(this.fd, bytes);
-      return;
-    }
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-
-  flush() {
-    let off = 0;
-    while (off < this.len) off += fs.writeSync(this.fd, this.buf, off, this.len - off);
-    this.len = 0;
-  }
-
-  close() {
-    this.flush();
-    fs.closeSync(this.fd);
-  }
-}
-
-/** Calls `push(chunk)` for each READ_CHUNK_BYTES of `file` (a fresh buffer each time: readers may keep views). */
-function readChunks(file, push) {
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      const n = fs.readSync(fd, buf, 0, READ_CHUNK_BYTES, null);
-      if (n === 0) break;
-      push(n === READ_CHUNK_BYTES ? buf : buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

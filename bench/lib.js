@@ -233,7 +233,61 @@ function ipOffset(d, linkType) {
   return ip < d.length ? ip : -1;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Output: one buffer, written when full; input: fixed-size chunks.
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+class Output {
+  constructor(file) {
+    this.fd = fs.openSync(file, 'w');
+    this.buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+    this.len = 0;
+    this.bytes = 0;
+  }
+
+  write(bytes) {
+    this.bytes += bytes.length;
+    if (this.len + bytes.length > this.buf.length) this.flush();
+    if (bytes.length > this.buf.length) {
+      fs.writeSync(this.fd, bytes);
+      return;
+    }
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  flush() {
+    let off = 0;
+    while (off < this.len) off += fs.writeSync(this.fd, this.buf, off, this.len - off);
+    this.len = 0;
+  }
+
+  close() {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}
+
+/** Calls `push(chunk)` for each READ_CHUNK_BYTES of `file` (a fresh buffer each time: readers may keep views). */
+function readChunks(file, push) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const n = fs.readSync(fd, buf, 0, READ_CHUNK_BYTES, null);
+      if (n === 0) break;
+      push(n === READ_CHUNK_BYTES ? buf : buf.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 module.exports = {
+  Output,
+  readChunks,
   LinkType,
   ipOffset,
   ROOT,

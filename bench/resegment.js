@@ -24,14 +24,10 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, OUT_DIR, parseArgs, readMeta, writeMeta, mb, count, log, ipOffset } = require('./lib');
+const { ROOT, OUT_DIR, parseArgs, readMeta, writeMeta, mb, count, log, ipOffset, Output, readChunks } = require('./lib');
 
 const USAGE = `usage: node bench/resegment.js --in FILE --mss BYTES [--out FILE] [--dist DIR]`;
 
-/** Bytes read from the input per fs.readSync. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-/** Output is gathered into one buffer of this size and written when it is full. */
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** LINKTYPE_* values (https://www.tcpdump.org/linktypes.html) whose IP header this script can find. */
 const IPPROTO_TCP = 6;
@@ -103,34 +99,6 @@ function setTcpChecksum(d, l) {
   d[l.tcp + 17] = c & 0xff;
 }
 
-class Output {
-  constructor(file) {
-    this.fd = fs.openSync(file, 'w');
-    this.buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
-    this.len = 0;
-  }
-
-  write(bytes) {
-    if (this.len + bytes.length > this.buf.length) this.flush();
-    if (bytes.length > this.buf.length) {
-      fs.writeSync(this.fd, bytes);
-      return;
-    }
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-
-  flush() {
-    let off = 0;
-    while (off < this.len) off += fs.writeSync(this.fd, this.buf, off, this.len - off);
-    this.len = 0;
-  }
-
-  close() {
-    this.flush();
-    fs.closeSync(this.fd);
-  }
-}
 
 /**
  * Writes `input` re-segmented to `output` (through `output`.tmp, renamed at the end). Returns
@@ -236,18 +204,7 @@ function resegment({ input, output, mss, dist = path.join(ROOT, 'dist') }) {
         }
       },
     });
-    const fd = fs.openSync(input, 'r');
-    try {
-      for (;;) {
-        // A fresh buffer per read: the reader may keep views into it across pushes.
-        const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-        const n = fs.readSync(fd, buf, 0, READ_CHUNK_BYTES, null);
-        if (n === 0) break;
-        r.push(n === READ_CHUNK_BYTES ? buf : buf.subarray(0, n));
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    readChunks(input, (c) => r.push(c));
     r.end();
     out.close();
   } catch (err) {
