@@ -8,6 +8,7 @@ import { NdjsonEncoder, NdjsonWriter, recordLine } from '../../src/output/ndjson
 import { escapeJson } from '../../src/output/escape';
 import type { Output } from '../../src/output/sink';
 import { canonicalRecord } from '../../src/records/canonical';
+import { makeCall, makeMessage } from '../records/make';
 import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -40,58 +41,24 @@ function samples(): string[] {
 
 type Rec = MessageRecord | CallRecord | FrameRecord;
 
+/** Records shaped like the dense benchmark's (IPv6 server, a typed body; a call with timeout_ms). */
 function message(over: Partial<MessageRecord> = {}): MessageRecord {
-  return {
-    type: 'message',
+  return makeMessage({
     frame: 12,
     ts: '2026-11-21T03:47:10.159005843Z',
     tcp_stream: 2,
     client: '127.0.0.1:59396',
     server: '[::1]:50100',
-    stream: 1,
     method: '/grpctk.demo.Demo/Unary',
-    direction: 'request',
-    index: 0,
-    compressed: false,
-    encoding: null,
     length: 34,
     message_type: 'grpctk.demo.DemoRequest',
     body: { text: 'dense bench call 2', tags: ['bench', 'small'] },
-    error: null,
     ...over,
-  };
+  });
 }
 
 function call(over: Partial<CallRecord> = {}): CallRecord {
-  return {
-    type: 'call',
-    tcp_stream: 0,
-    client: '10.0.0.1:40000',
-    server: '10.0.0.2:50051',
-    stream: 3,
-    method: '/helloworld.Greeter/SayHello',
-    authority: 'localhost:50051',
-    start: '2026-11-21T03:47:10.159005843Z',
-    end: '2026-11-21T03:47:10.449592518Z',
-    duration_ms: 290.586675,
-    http_status: 200,
-    status: 0,
-    status_name: 'OK',
-    grpc_message: null,
-    request_headers: { ':path': '/helloworld.Greeter/SayHello', 'content-type': 'application/grpc' },
-    response_headers: { ':status': '200' },
-    trailers: { 'grpc-status': '0' },
-    request_messages: 1,
-    response_messages: 1,
-    request_bytes: 7,
-    response_bytes: 13,
-    complete: true,
-    reset: null,
-    first_frame: 4,
-    last_frame: 9,
-    timeout_ms: null,
-    ...over,
-  };
+  return makeCall({ stream: 3, timeout_ms: null, ...over });
 }
 
 /** Strings escapeJson or JSON.stringify rewrite, and some they keep. */
