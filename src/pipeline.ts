@@ -9,7 +9,7 @@
  * fault is emitted, and then the error is thrown for the CLI to report.
  */
 import * as fs from 'fs';
-import { GrpctkError, InputError, UsageError } from './errors';
+import { InputError, UsageError } from './errors';
 import { openInput } from './input/open';
 import { CaptureReader } from './pcap/reader';
 import type { CaptureSink, Packet } from './pcap/types';
@@ -57,13 +57,9 @@ export interface PipelineSummary {
   warnings: string[];
 }
 
-/** Something that wants to see every packet as it goes by, beside the decode (split uses it). */
+/** Something that wants to see every packet as it goes by, beside the decode (the packet count). */
 export interface PacketTap {
   packet(packet: Packet, tcpStream: number | undefined): void;
-}
-
-export async function loadDecoder(sources: SchemaSources): Promise<MessageDecoder> {
-  return await loadSchema(sources);
 }
 
 /**
@@ -181,7 +177,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
 
 async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
-  const decoder = await loadDecoder(options.schema);
+  const decoder = await loadSchema(options.schema);
   const callsOnly = options.callsOnly === true;
   const counting: RecordSink = {
     message: (r) => { summary.messages++; sink.message(r); },
@@ -256,4 +252,3 @@ export function checkInput(input: string): void {
   }
 }
 
-export { GrpctkError };

@@ -58,7 +58,7 @@ import {
   parseGrpcTimeout,
   statusName,
 } from './status';
-import { durationMs, formatTimestamp } from './time';
+import { durationMs, formatTimestamp } from '../records/time';
 import { canonicalRecord } from '../records/canonical';
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Record timestamps (`ts`, `start`, `end`: ISO-8601 UTC with up to nanoseconds) as numbers. Epoch
+ * Record timestamps (`ts`, `start`, `end`: ISO-8601 UTC with nanoseconds), parsed and formatted.
+ * Parsing accepts up to nanoseconds. Epoch
  * nanoseconds need a bigint (they pass 2^53), and are exact: time filters and interval boundaries use them.
  * Epoch milliseconds as a float keep about a quarter of a microsecond for present dates: enough for rates.
  * Durations come from `duration_ms`, not from here.
@@ -94,10 +95,35 @@ function isoParts(s: string): { seconds: number; nanos: number } | null {
   return { seconds, nanos };
 }
 
+// Formatting: the one form every record timestamp has, `2026-11-21T03:39:12.123456789Z` (9 digits).
+// Packets of a capture mostly share their second with the packet before, so the `YYYY-MM-DDTHH:MM:SS`
+// prefix of the last second formatted is cached: most calls cost one integer compare and a padStart.
+
+let cachedSec = Number.NaN;
+let cachedPrefix = '';
+
+/** `sec` seconds since the Unix epoch and `nsec` nanoseconds (0..999999999) as ISO-8601 UTC with 9 digits. */
+export function formatTimestamp(sec: number, nsec: number): string {
+  if (sec !== cachedSec) {
+    const d = new Date(sec * 1000);
+    // Outside Date's range (±8.64e15 ms) there is nothing sensible to print; keep the record valid JSON.
+    if (Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
+    cachedPrefix = d.toISOString().slice(0, -5); // drop ".000Z"
+    cachedSec = sec;
+  }
+  return `${cachedPrefix}.${String(nsec).padStart(9, '0')}Z`;
+}
+
 /**
- * ISO-8601 UTC text of epoch nanoseconds, with the fraction in groups of three digits as needed
- * (…:12Z, …:12.500Z, …:12.000001Z, …:12.123456789Z).
+ * Milliseconds from (s0, n0) to (s1, n1), with sub-millisecond precision. Computed from the integers so
+ * that no precision is lost to a floating-point epoch time (a double holds only ~0.2 µs at today's epoch).
  */
+export function durationMs(s0: number, n0: number, s1: number, n1: number): number {
+  // One rounding only: the nanosecond difference is an exact integer below 2^53 (104 days).
+  return ((s1 - s0) * 1e9 + (n1 - n0)) / 1e6;
+}
+
+/** Epoch nanoseconds as a record timestamp (see formatTimestamp). */
 export function formatIsoTimeNs(ns: bigint): string {
   let seconds = ns / 1_000_000_000n;
   let nanos = ns % 1_000_000_000n;
@@ -105,9 +131,5 @@ export function formatIsoTimeNs(ns: bigint): string {
     nanos += 1_000_000_000n;
     seconds -= 1n;
   }
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  if (nanos === 0n) return base + 'Z';
-  let frac = nanos.toString().padStart(9, '0');
-  while (frac.endsWith('000')) frac = frac.slice(0, -3);
-  return `${base}.${frac}Z`;
+  return formatTimestamp(Number(seconds), Number(nanos));
 }

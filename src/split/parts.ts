@@ -16,7 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GrpctkError, EXIT_INPUT, UsageError } from '../errors';
-import { formatTimestamp } from '../grpc/time';
+import { formatTimestamp } from '../records/time';
 import { PcapngWriter, interfaceFromCapture } from '../pcap/writer';
 import type { CaptureInterface, Packet } from '../pcap/types';
 import type { WriterInterface, WriterSection } from '../pcap/writer-api';

@@ -16,7 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
 import { InputError } from '../errors';
-import { formatTimestamp } from '../grpc/time';
+import { formatTimestamp } from '../records/time';
 import { readCapture } from '../input/open';
 import { PacketDecoder } from '../net/decode';
 import type { CaptureInterface, CaptureSection, CaptureSink, Packet } from '../pcap/types';

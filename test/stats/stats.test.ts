@@ -109,10 +109,10 @@ test('interval series: epoch-aligned buckets by start, gaps filled with zeros', 
   const r = tap.result();
   assert.equal(r.interval_ms, 500);
   assert.deepEqual(r.groups[0].series, [
-    { start: '2026-11-21T03:39:10Z', calls: 2, errors: 0, p99_ms: 7 },
-    { start: '2026-11-21T03:39:10.500Z', calls: 1, errors: 1, p99_ms: 50 },
-    { start: '2026-11-21T03:39:11Z', calls: 0, errors: 0, p99_ms: null },
-    { start: '2026-11-21T03:39:11.500Z', calls: 1, errors: 0, p99_ms: 1 },
+    { start: '2026-11-21T03:39:10.000000000Z', calls: 2, errors: 0, p99_ms: 7 },
+    { start: '2026-11-21T03:39:10.500000000Z', calls: 1, errors: 1, p99_ms: 50 },
+    { start: '2026-11-21T03:39:11.000000000Z', calls: 0, errors: 0, p99_ms: null },
+    { start: '2026-11-21T03:39:11.500000000Z', calls: 1, errors: 0, p99_ms: 1 },
   ]);
   assert.deepEqual(r.total.series, r.groups[0].series);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationMs, formatTimestamp } from '../../src/grpc/time';
+import { durationMs, formatTimestamp } from '../../src/records/time';
 
 test('timestamps are ISO-8601 UTC with nine fractional digits', () => {
   assert.equal(formatTimestamp(1795232352, 123456789), '2026-11-21T03:39:12.123456789Z');
