@@ -3,6 +3,7 @@
  * glance: latency over time, error rate and calls/s, the per-method table of stats, the slowest and failed
  * calls in full, and each connection's streams. Read the input, fold it in the report tap, write the page.
  */
+import * as v8 from 'node:v8';
 import { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, type FilterOptions } from '../filter';
@@ -66,6 +67,10 @@ function filterArgs(flags: Flags): string[] {
 async function runReport(input: string, flags: Flags): Promise<void> {
   if (flags.output === undefined) throw new UsageError('report: give the HTML file to write with -o FILE (or -o - for stdout)');
   checkInput(input);
+  // The report holds each call's messages until the call ends, so they outlive several scavenges and are
+  // promoted; without incremental marking (main turns it off for the other commands) that garbage piles up
+  // in the old generation: 1.6 GB peak RSS on 600,000 calls, against 190 MB with it (and 30% faster).
+  v8.setFlagsFromString('--incremental-marking');
   const options = pipelineOptionsFrom(flags);
   // Frames for the call timelines and the GOAWAY marks; messages for the listed calls' bodies.
   options.frames = true;
