@@ -30,7 +30,7 @@ export const REPORT_LIMITS = Object.freeze({
   points: 50_000,
   /** Time intervals held while reading; the interval doubles to stay within. */
   timeBins: 1_000,
-  /** Time intervals drawn: the interval doubles until the calls' span fits in this many. */
+  /** Time intervals drawn: the interval doubles until the calls' span fits in this many (fewer for few calls). */
   drawnBins: 300,
   /** Methods with their own histogram and marker; later methods share one "other methods" entry. */
   methods: 200,
@@ -522,7 +522,8 @@ export class ReportTap implements RecordSink {
 
   result(): Collected {
     const stats = this.stats.result();
-    this.coarsen(REPORT_LIMITS.drawnBins);
+    // Few calls over a long span would give spikes of one call each: aim at ten calls per interval.
+    this.coarsen(Math.min(REPORT_LIMITS.drawnBins, Math.max(10, Math.ceil(stats.total.calls / 10))));
     // Points in time order: the page finds the ones near the cursor by binary search.
     const n = this.pointCount;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.pt[a] - this.pt[b]);
