@@ -85,6 +85,42 @@ describe('grpctk report on the command line', () => {
   });
 });
 
+/** The data a report page holds (the JSON in its data element). */
+function pageData(file: string): any {
+  const html = fs.readFileSync(file, 'utf8');
+  const m = /<script type="application\/json" id="grpctk-data">(.*?)<\/script>/s.exec(html);
+  assert.ok(m, 'data element');
+  return JSON.parse(m[1]);
+}
+
+describe('grpctk report: what the page holds', () => {
+  test('filters select calls as they do for stats', () => {
+    const input = path.join(SAMPLES, 'grpcjs-basic.pcapng');
+    const out = path.join(tmp, 'failed-only.html');
+    const r = grpctk(['report', '--status', '!OK', '-o', out, input]);
+    assert.equal(r.status, 0, r.stderr);
+    const data = pageData(out);
+    const stats = JSON.parse(grpctk(['stats', '-F', 'json', '--status', '!OK', input]).stdout);
+    assert.equal(data.totals.calls, stats.total.calls);
+    assert.equal(data.totals.calls, 4);
+    assert.deepEqual(data.filters, ['--status', '!OK']);
+    assert.equal(data.failed.length, 4);
+  });
+
+  test('a capture cut short still gives the page of what came before, names the fault, and exits 1', () => {
+    const whole = fs.readFileSync(path.join(SAMPLES, 'grpcjs-basic.pcapng'));
+    const input = path.join(tmp, 'cut.pcapng');
+    fs.writeFileSync(input, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const out = path.join(tmp, 'cut.html');
+    const r = grpctk(['report', '-o', out, input]);
+    assert.equal(r.status, 1);
+    assertCleanStderr(r.stderr);
+    const data = pageData(out);
+    assert.ok(data.totals.calls > 0);
+    assert.match(data.notes[0].what, /the input ends with a fault/);
+  });
+});
+
 describe('grpctk report in chromium', () => {
   test('grpcjs-basic: charts drawn, stats numbers, hover names a call, a failed call opens to its messages', async (t) => {
     const input = path.join(SAMPLES, 'grpcjs-basic.pcapng');
