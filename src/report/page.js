@@ -531,7 +531,7 @@
   var FRAME_COLORS = { HEADERS: '#2e7d32', DATA: '#3b7dd8', RST_STREAM: '#d50000', WINDOW_UPDATE: '#9e9e9e', CONTINUATION: '#66bb6a', PRIORITY: '#bdbdbd' };
   function frameTimeline(call) {
     var fr = call.frames;
-    var w = 900, rowH = 22, h = 2 * rowH + 30, left = 70;
+    var w = 900, rowH = 22, h = 2 * rowH + 30, left = 110;
     var end = 0;
     fr.forEach(function (f) { if (f[0] !== null && f[0] > end) end = f[0]; });
     if (call.duration !== null && call.duration > end) end = call.duration;
