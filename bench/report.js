@@ -58,7 +58,7 @@ async function paint(puppeteer, chromium, html) {
     return await page.evaluate(() => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
       const mark = (n) => (performance.getEntriesByName(n)[0] || { startTime: NaN }).startTime;
-      return { fcp: fcp ? fcp.startTime : NaN, ready: Number(document.documentElement.dataset.ready), parsed: mark('grpctk-parsed'), latency: mark('grpctk-latency'), table: mark('grpctk-table'), done: mark('grpctk-done') };
+      return { fcp: fcp ? fcp.startTime : NaN, ready: Number(document.documentElement.dataset.ready), parsed: mark('grpctk-parsed'), latency: mark('grpctk-latency'), points: mark('grpctk-points'), table: mark('grpctk-table'), done: mark('grpctk-done') };
     });
   } finally {
     await browser.close();
@@ -89,7 +89,7 @@ async function main() {
       fcp: median(loads.map((l) => l.fcp)),
       ready: median(loads.map((l) => l.ready)),
     });
-    process.stderr.write(`${name}: page marks (ms, each load): ${JSON.stringify(loads.map((l) => [l.parsed, l.latency, l.table, l.done, l.fcp].map(Math.round)))} (parsed, latency chart, table, done, first paint)\n`);
+    process.stderr.write(`${name}: page marks (ms, each load): ${JSON.stringify(loads.map((l) => [l.parsed, l.latency, l.points, l.table, l.done, l.fcp, l.ready].map(Math.round)))} (data parsed, latency chart built, its points drawn, table, script done, first paint, painted)\n`);
   }
   const lines = [
     '| capture | capture MB | report s | peak RSS MB | HTML MB | first paint ms | drawn ms |',

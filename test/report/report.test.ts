@@ -159,12 +159,13 @@ describe('grpctk report in chromium', () => {
       assert.deepEqual(sorted.slice(0, -1), [...sorted.slice(0, -1)].sort());
 
       // Hover over a drawn point (a pixel of the OK colour) names its call.
+      await page.$eval('#latency-chart', (e) => e.scrollIntoView());
       const spot = await page.$eval('#latency-chart canvas', (c) => {
         const canvas = c as HTMLCanvasElement;
         const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         const r = canvas.getBoundingClientRect();
         for (let i = 0; i < d.length; i += 4) {
-          if (d[i + 2] > 180 && d[i + 2] - d[i] > 80 && d[i + 3] > 0) {
+          if (d[i + 2] > 180 && d[i + 2] - d[i] > 80 && d[i + 3] > 200) {
             const p = i / 4;
             return { x: r.left + ((p % canvas.width) * r.width) / canvas.width, y: r.top + (Math.floor(p / canvas.width) * r.height) / canvas.height };
           }
@@ -172,7 +173,10 @@ describe('grpctk report in chromium', () => {
         return null;
       });
       assert.ok(spot, 'a point of the OK colour is drawn');
-      await page.mouse.move(spot.x, spot.y);
+      await page.mouse.move(spot.x - 20, spot.y - 20);
+      await page.mouse.move(spot.x, spot.y, { steps: 4 });
+      // uPlot handles the cursor in an animation frame.
+      await page.waitForFunction(() => (document.getElementById('hover') as HTMLElement).style.display === 'block', { timeout: 5000 }).catch(() => undefined);
       const hover = await page.$eval('#hover', (e) => ({ text: e.textContent ?? '', shown: (e as HTMLElement).style.display }));
       assert.equal(hover.shown, 'block');
       assert.match(hover.text, /^\/(grpctk\.demo\.Demo|helloworld\.Greeter)\/\w+\nOK · /);
@@ -192,8 +196,9 @@ describe('grpctk report in chromium', () => {
       const command = await failed[invalid].$eval('.cmd code', (c) => c.textContent ?? '');
       const words = shellWords(command);
       assert.deepEqual(words.slice(0, 2), ['grpctk', 'decode']);
-      const decoded = ndjson(grpctk([...words.slice(2), '--format', 'ndjson']).stdout).filter((r) => r.type === 'call');
-      assert.equal(decoded.length, 1);
+      const run = grpctk([...words.slice(1), '--format', 'ndjson']);
+      const decoded = ndjson(run.stdout).filter((r) => r.type === 'call');
+      assert.equal(decoded.length, 1, `${command}\n${JSON.stringify(words)}\n${run.stderr}`);
       assert.equal(decoded[0].status, 3);
       await shot(page, 'grpcjs-basic');
       t.diagnostic(`screenshots in ${SHOTS}`);
