@@ -3,7 +3,7 @@
 // how fast Debian's chromium shows it (first contentful paint, and the moment the page's script has drawn
 // everything), medians of --loads page loads with a fresh profile each. Prints numbers; never fails on them.
 //
-//   node bench/report.js [--captures dense,huge] [--loads 3] [--chromium /usr/bin/chromium]
+//   node bench/report.js [--captures dense,huge] [--loads 3] [--chromium /usr/bin/chromium] [--reuse]
 //
 // Needs the built CLI (npm run build), the captures in bench/out/ (node bench/run.js --generate, or
 // gen-dense.js / gen-huge.js), chromium (apt-get install chromium) and the dev dependency puppeteer-core.
@@ -17,13 +17,14 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(__dirname, 'out');
 
 function args() {
-  const opts = { captures: ['dense', 'huge'], loads: 3, chromium: '/usr/bin/chromium' };
+  const opts = { captures: ['dense', 'huge'], loads: 3, chromium: '/usr/bin/chromium', reuse: false };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--captures') opts.captures = a[++i].split(',');
     else if (a[i] === '--loads') opts.loads = Number(a[++i]);
     else if (a[i] === '--chromium') opts.chromium = a[++i];
-    else throw new Error(`usage: node bench/report.js [--captures dense,huge] [--loads N] [--chromium PATH]`);
+    else if (a[i] === '--reuse') opts.reuse = true;
+    else throw new Error(`usage: node bench/report.js [--captures dense,huge] [--loads N] [--chromium PATH] [--reuse]`);
   }
   return opts;
 }
@@ -55,11 +56,14 @@ async function paint(puppeteer, chromium, html) {
     await page.setViewport({ width: 1280, height: 900 });
     await page.goto('file://' + html, { waitUntil: 'load', timeout: 120_000 });
     await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, { timeout: 120_000 });
-    return await page.evaluate(() => {
+    // Main-thread time (Chrome's TaskDuration, ScriptDuration): what the page costs, apart from waiting for a CPU.
+    const marks = await page.evaluate(() => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
       const mark = (n) => (performance.getEntriesByName(n)[0] || { startTime: NaN }).startTime;
       return { fcp: fcp ? fcp.startTime : NaN, ready: Number(document.documentElement.dataset.ready), parsed: mark('grpctk-parsed'), latency: mark('grpctk-latency'), points: mark('grpctk-points'), table: mark('grpctk-table'), done: mark('grpctk-done') };
     });
+    const m = await page.metrics();
+    return { ...marks, task: m.TaskDuration * 1000, script: m.ScriptDuration * 1000 };
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
@@ -77,7 +81,8 @@ async function main() {
       continue;
     }
     const html = path.join(OUT_DIR, `${name}.report.html`);
-    const w = writeReport(capture, html);
+    // --reuse: measure the page already written (bench/out/NAME.report.html) without writing it again.
+    const w = opts.reuse && fs.existsSync(html) ? { wall: NaN, rssMb: NaN } : writeReport(capture, html);
     const loads = [];
     for (let i = 0; i < opts.loads; i++) loads.push(await paint(puppeteer, opts.chromium, html));
     rows.push({
@@ -88,13 +93,15 @@ async function main() {
       htmlMb: fs.statSync(html).size / 1e6,
       fcp: median(loads.map((l) => l.fcp)),
       ready: median(loads.map((l) => l.ready)),
+      task: median(loads.map((l) => l.task)),
+      script: median(loads.map((l) => l.script)),
     });
     process.stderr.write(`${name}: page marks (ms, each load): ${JSON.stringify(loads.map((l) => [l.parsed, l.latency, l.points, l.table, l.done, l.fcp, l.ready].map(Math.round)))} (data parsed, latency chart built, its points drawn, table, script done, first paint, painted)\n`);
   }
   const lines = [
-    '| capture | capture MB | report s | peak RSS MB | HTML MB | first paint ms | drawn ms |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.name} | ${r.captureMb.toFixed(1)} | ${r.wall.toFixed(1)} | ${Math.round(r.rssMb)} | ${r.htmlMb.toFixed(2)} | ${Math.round(r.fcp)} | ${Math.round(r.ready)} |`),
+    '| capture | capture MB | report s | peak RSS MB | HTML MB | first paint ms | drawn ms | main thread ms (script) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.name} | ${r.captureMb.toFixed(1)} | ${r.wall.toFixed(1)} | ${Math.round(r.rssMb)} | ${r.htmlMb.toFixed(2)} | ${Math.round(r.fcp)} | ${Math.round(r.ready)} | ${Math.round(r.task)} (${Math.round(r.script)}) |`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
