@@ -188,6 +188,8 @@ describe('grpctk report in chromium', () => {
       const invalid = await page.$$eval('#failed details.call summary', (ss) => ss.findIndex((s) => (s.textContent ?? '').includes('INVALID_ARGUMENT')));
       assert.ok(invalid >= 0);
       await (await failed[invalid].$('summary'))!.click();
+      // The details are built when the element's toggle event arrives, a task after the click.
+      await failed[invalid].waitForSelector('.body');
       const body = await failed[invalid].$eval('.body', (b) => b.textContent ?? '');
       assert.match(body, /→ request #0/);
       assert.match(body, /"action": "error"/);
@@ -233,6 +235,7 @@ describe('grpctk report in chromium', () => {
       const failed = await page.$$('#failed details.call');
       assert.ok(failed.length > 0);
       await (await failed[0].$('summary'))!.click();
+      await failed[0].waitForSelector('.body');
       const body = await failed[0].$eval('.body', (b) => b.textContent ?? '');
       assert.ok(body.includes(HOSTILE_HEADER));
       assert.ok(body.includes('<b>failed: =HYPERLINK'));
