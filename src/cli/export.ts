@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, joinMessagesWithCalls, type RecordFilter } from '../filter';
 import type { RecordSink } from '../grpc/types';
 import { CsvWriter } from '../output/csv';
+import { ParquetRecordWriter } from '../output/parquet';
 import { escapeJson } from '../output/escape';
 import { openOutput } from '../output/sink';
 import { checkInput, readRecords, reportWarnings } from '../pipeline';
@@ -16,7 +17,7 @@ import type { CallRecord, MessageRecord } from '../records/types';
 import { inputArgument } from './input';
 import { addDecodeOptions, type DecodeFlags, pipelineOptionsFrom } from './options';
 
-export type ExportFormat = 'csv' | 'ndjson' | 'json';
+export type ExportFormat = 'csv' | 'ndjson' | 'json' | 'parquet' | 'otlp';
 export type ExportRecords = 'calls' | 'messages';
 
 interface Flags extends DecodeFlags {
@@ -32,10 +33,10 @@ interface Flags extends DecodeFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('export')
-    .description('write calls or messages as CSV (spreadsheets), NDJSON or JSON')
+    .description('write calls or messages as CSV (spreadsheets), NDJSON, JSON, Parquet (analytics engines) or OTLP spans')
     .argument('[input]', 'capture file (pcap, pcapng, optionally gzip-compressed) or decode NDJSON, or - for stdin')
     .option('-r, --read-file <file>', 'the input to read (same as INPUT, as in tshark)')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['csv', 'ndjson', 'json']).default('csv'))
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['csv', 'ndjson', 'json', 'parquet', 'otlp']).default('csv'))
     .addOption(new Option('--records <kind>', 'one row per call or per message').choices(['calls', 'messages']).default('calls'))
     .option('--columns <list>', 'record fields to write, comma-separated; dots reach inside (request_headers.user-agent)')
     .option('-o, --output <file>', 'write to FILE instead of stdout')
@@ -55,10 +56,14 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   // One row per call: message bodies are not decoded at all.
   options.callsOnly = flags.records === 'calls';
   const filter = filterFromOptions(flags);
+  if (flags.format === 'parquet' && (flags.output === undefined || flags.output === '-') && process.stdout.isTTY) {
+    throw new UsageError('--format parquet is binary: give -o FILE or redirect standard output');
+  }
   const out = openOutput(flags.output);
   let fault: InputError | undefined;
   try {
     const exporter = new RecordExporter((text) => out.write(text), {
+      writeBytes: (bytes) => out.writeBytes!(bytes),
       format: flags.format,
       records: flags.records,
       columns: flags.columns,
@@ -85,6 +90,8 @@ async function runExport(input: string, flags: Flags): Promise<void> {
 
 export interface ExportOptions {
   format: ExportFormat;
+  /** Where binary formats (Parquet) write their bytes. */
+  writeBytes?: (bytes: Uint8Array) => void;
   records: ExportRecords;
   /** `--columns` as typed (comma-separated); the registry's order when absent. */
   columns?: string;
@@ -128,6 +135,15 @@ export class RecordExporter implements RecordSink {
         this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + escapeJson(JSON.stringify(columns ? projectRecord(r, columns) : r)));
         this.finish = () => write(this.count === 0 ? '[]\n' : '\n]\n');
         break;
+      case 'parquet': {
+        if (!options.writeBytes) throw new Error('parquet export needs writeBytes');
+        const pq = new ParquetRecordWriter(options.writeBytes, type, columns ?? resolveColumns(type));
+        this.emit = (r) => pq.add(r);
+        this.finish = () => pq.end();
+        break;
+      }
+      default:
+        throw new UsageError(`--format ${options.format}: not supported`);
     }
     this.filter = options.filter;
     this.join =
