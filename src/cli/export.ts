@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, joinMessagesWithCalls, type RecordFilter } from '../filter';
 import type { RecordSink } from '../grpc/types';
 import { CsvWriter } from '../output/csv';
+import { OtlpSpanWriter } from '../output/otlp';
 import { ParquetRecordWriter } from '../output/parquet';
 import { escapeJson } from '../output/escape';
 import { openOutput } from '../output/sink';
@@ -81,6 +82,9 @@ async function runExport(input: string, flags: Flags): Promise<void> {
     }
     exporter.end();
     await out.close();
+    if (exporter.otlp && exporter.otlp.open > 0 && !options.quiet) {
+      process.stderr.write(`grpctk: ${exporter.otlp.open} call(s) still open when the capture ended: no span (a span needs its end)\n`);
+    }
   } catch (err) {
     await out.abort();
     throw err;
@@ -116,6 +120,8 @@ export class RecordExporter implements RecordSink {
   private readonly finish: () => void;
   private readonly join: ReturnType<typeof joinMessagesWithCalls> | null;
   private readonly filter: RecordFilter | undefined;
+  /** The span writer of --format otlp (it counts the calls it could not write). */
+  otlp: OtlpSpanWriter | null = null;
 
   constructor(write: (text: string) => void, private readonly options: ExportOptions) {
     const type = options.records === 'calls' ? 'call' : 'message';
@@ -142,8 +148,15 @@ export class RecordExporter implements RecordSink {
         this.finish = () => pq.end();
         break;
       }
-      default:
-        throw new UsageError(`--format ${options.format}: not supported`);
+      case 'otlp': {
+        if (options.records !== 'calls') throw new UsageError('--format otlp writes calls (one span per call): leave out --records messages');
+        if (options.columns !== undefined) throw new UsageError('--format otlp has its own fields: leave out --columns');
+        const otlp = new OtlpSpanWriter(write);
+        this.otlp = otlp;
+        this.emit = (r) => otlp.call(r as CallRecord);
+        this.finish = () => otlp.end();
+        break;
+      }
     }
     this.filter = options.filter;
     this.join =
