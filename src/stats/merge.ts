@@ -136,10 +136,10 @@ class MergedGroup {
         if (!slot) this.series.set(i, (slot = { calls: 0, errors: 0, latency: new MergedLatency() }));
         slot.calls += count(s.calls, `${where}.series.calls`);
         slot.errors += count(s.errors, `${where}.series.errors`);
-        const hdr = s.latency_hdr ?? null;
-        if (hdr !== null) {
-          // The interval's min and max are not kept: its p99 is clamped to the group's.
-          slot.latency.add(histogramCount(hdr, where), l.min, l.max, 0, hdr, `${where}.series`);
+        const sm = s.merge;
+        if (sm === undefined || sm === null || typeof sm !== 'object') throw new InputError(`${where}: a series row without merge state`);
+        if (sm.latency_hdr !== null) {
+          slot.latency.add(histogramCount(sm.latency_hdr, where), sm.latency_min_ms, sm.latency_max_ms, 0, sm.latency_hdr, `${where}.series`);
         }
       }
     }

@@ -70,8 +70,15 @@ export interface IntervalStats {
   calls: number;
   errors: number;
   p99_ms: number | null;
-  /** JSON only: the interval's latencies as an encoded HDR histogram, for `stats --merge` (./merge.ts). */
-  latency_hdr?: string | null;
+  /** JSON only: the interval's latencies for `stats --merge` (./merge.ts). */
+  merge?: IntervalMergeState;
+}
+
+/** An interval's latencies: their bounds (percentiles are clamped to them) and their HDR histogram. */
+export interface IntervalMergeState {
+  latency_min_ms: number | null;
+  latency_max_ms: number | null;
+  latency_hdr: string | null;
 }
 
 /**
@@ -116,7 +123,7 @@ export interface StatsResult {
 export interface IntervalState {
   calls: number;
   errors: number;
-  latency: { percentile(p: number): number | null; encodedHistogram(): string | null };
+  latency: { count: number; min: number; max: number; percentile(p: number): number | null; encodedHistogram(): string | null };
 }
 
 interface TapInterval extends IntervalState {
@@ -247,7 +254,10 @@ export function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint,
       errors: s ? s.errors : 0,
       p99_ms: s ? s.latency.percentile(99) : null,
     };
-    if (mergeable) out.latency_hdr = s ? s.latency.encodedHistogram() : null;
+    if (mergeable) {
+      const l = s && s.latency.count > 0 ? s.latency : null;
+      out.merge = { latency_min_ms: l ? l.min : null, latency_max_ms: l ? l.max : null, latency_hdr: l ? l.encodedHistogram() : null };
+    }
     return out;
   };
   if (fill) for (let i = first; i <= last; i++) out.push(row(i));
