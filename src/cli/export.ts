@@ -1,7 +1,8 @@
 /**
- * grpctk export: calls or messages as CSV for a spreadsheet, or as NDJSON / one JSON array for anything
- * else, from a capture or from `grpctk decode --format ndjson` output; columns are record field names
- * (../records/fields.ts), with dots to reach inside objects.
+ * grpctk export: calls or messages as CSV for a spreadsheet, Parquet for an analytics engine
+ * (../output/parquet.ts), OTLP spans for a tracing backend (../output/otlp.ts), or NDJSON / one JSON array
+ * for anything else, from a capture or from `grpctk decode --format ndjson` output; columns are record
+ * field names (../records/fields.ts), with dots to reach inside objects.
  */
 import { Command, Option } from 'commander';
 import { InputError, UsageError } from '../errors';
@@ -110,7 +111,9 @@ export interface ExportOptions {
  *  - csv: a header row, then one row per record, cells per ../output/csv.ts;
  *  - ndjson: one record per line, whole (exactly as decode wrote it) or, with --columns, an object of
  *    the columns keyed by their names as typed;
- *  - json: the same objects in one array.
+ *  - json: the same objects in one array;
+ *  - parquet: the columns typed, row group by row group, as bytes through `writeBytes`;
+ *  - otlp: one span per ended call, up to OTLP_SPANS_PER_LINE spans per line.
  * Messages under --status wait for their call (../filter/join.ts).
  */
 export class RecordExporter implements RecordSink {
