@@ -196,3 +196,17 @@ test('Parquet from NDJSON input that breaks midway: exit 1, and the file holds t
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Parquet with no calls at all: a valid file with every column and no rows', async () => {
+  const dir = tmpdir();
+  try {
+    const pq = path.join(dir, 'none.parquet');
+    const r = grpctk(['export', '-q', '-F', 'parquet', '-o', pq, '-'], { input: '' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(await duck(`SELECT count(*) AS n FROM read_parquet(${lit(pq)})`), [{ n: '0' }]);
+    const schema = await duck(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${lit(pq)}))`);
+    assert.deepEqual(schema.map((x) => x.column_name), DEFAULT_COLUMNS.call);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
