@@ -24,6 +24,7 @@ import { RecordReader } from './records/reader';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
+import { escapeCell } from './output/escape';
 
 export interface PipelineOptions {
   schema: SchemaSources;
@@ -213,7 +214,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   core.finish();
   summary.warnings.push(...core.warnings());
   if (failure) {
-    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
     summary.warnings = [];
     throw failure;
   }
@@ -239,7 +240,7 @@ function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters']
 /** Print the summary warnings (unless --quiet). */
 export function reportWarnings(summary: PipelineSummary, quiet: boolean): void {
   if (quiet) return;
-  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
 }
 
 /** The user named an input that does not exist: a usage error (exit 2), before anything is read. */
