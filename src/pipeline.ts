@@ -94,16 +94,19 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
   // the first byte that is not white space: NDJSON records start with '{'.
   let seenText = false;
   try {
+    let bytesRead = 0;
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
       if (!seenText) {
-        const first = firstNonSpace(chunk);
+        // A UTF-8 byte order mark (Windows editors write one) is not text: the record reader drops it too.
+        const first = firstNonSpace(bytesRead === 0 ? skipBom(chunk) : chunk);
         if (first >= 0) {
           seenText = true;
           if (first !== 0x7b) throw new InputError('not a pcap or pcapng file, nor NDJSON records of grpctk decode');
         }
       }
       reader.push(chunk);
+      bytesRead += chunk.length;
       progress.update(summary.bytesRead, 0, summary.calls);
       if (output) await output.drain();
     }
@@ -116,6 +119,11 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
     summary.warnings.push('empty input: no records');
   }
   return summary;
+}
+
+/** `chunk` without the UTF-8 byte order mark it starts with, if any. */
+function skipBom(chunk: Uint8Array): Uint8Array {
+  return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
 /** The first byte of `chunk` that is not JSON white space, or -1. */
@@ -192,6 +200,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;
   try {
+    let bytesRead = 0;
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
       // As a plain Uint8Array: the views cut from it for every packet, segment and frame are then cheaper

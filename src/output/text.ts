@@ -39,6 +39,9 @@ export function formatDuration(ms: number | null): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
+/** Lines gathered before a write: a call with 100,000 messages is written in pieces, not as one string. */
+const TEXT_BATCH_LINES = 512;
+
 export class TextWriter implements CallGroupSink {
   private readonly c: Palette;
 
@@ -55,7 +58,10 @@ export class TextWriter implements CallGroupSink {
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
     lines.push(c.dim(`  ${where} · ${span} · ${call.start}`));
     this.headers(lines, 'request headers', call.request_headers);
-    for (const m of messages) this.message(lines, m);
+    for (const m of messages) {
+      this.message(lines, m);
+      if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
+    }
     this.headers(lines, 'response headers', call.response_headers);
     this.headers(lines, 'trailers', call.trailers);
     if (call.grpc_message !== null) lines.push(`  message: ${escapeText(call.grpc_message)}`);
@@ -64,7 +70,7 @@ export class TextWriter implements CallGroupSink {
       lines.push(indent(escapeJson(JSON.stringify(call.status_details, null, 2)), '    '));
     }
     for (const e of call.errors ?? []) lines.push(c.warn(`  ! ${escapeText(e)}`));
-    this.out.write(lines.join('\n') + '\n\n');
+    this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
   }
 
   partial(messages: MessageRecord[]): void {
@@ -74,8 +80,11 @@ export class TextWriter implements CallGroupSink {
       `${this.c.bold(escapeText(m0.method || '(unknown method)'))}  ${this.c.warn('(call in progress)')}`,
       this.c.dim(`  tcp.stream ${m0.tcp_stream} · stream ${m0.stream} · ${escapeText(m0.client)} → ${escapeText(m0.server)}`),
     ];
-    for (const m of messages) this.message(lines, m);
-    this.out.write(lines.join('\n') + '\n\n');
+    for (const m of messages) {
+      this.message(lines, m);
+      if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
+    }
+    this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
   }
 
   frame(f: FrameRecord): void {
