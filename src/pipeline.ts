@@ -221,7 +221,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   }
   progress.done();
   core.finish();
-  summary.warnings.push(...core.warnings());
+  summary.warnings.push(...reader.notes, ...core.warnings());
   if (failure) {
     if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
     summary.warnings = [];
