@@ -321,6 +321,9 @@ export interface HpackBlockResult {
   error?: string;
 }
 
+/** Slots of a new decoder's ring of dynamic entries (a power of two). */
+const INITIAL_RING_SLOTS = 4;
+
 /** Thrown inside `decode()` when the rest of the block cannot be parsed; caught there. */
 class BlockCut extends Error {}
 
@@ -332,13 +335,14 @@ export class HpackDecoder {
   /** Sum of entry sizes (§4.1), placeholders counted at their known lower bound. */
   private size = 0;
   // Ring buffer of entries, oldest at `head`. null name/value: a placeholder (could not be decoded).
-  private names: Array<string | null> = new Array(16);
-  private values: Array<string | null> = new Array(16);
+  // The ring starts small (grow() doubles it): a connection costs little until its peers fill their tables.
+  private names: Array<string | null> = new Array(INITIAL_RING_SLOTS).fill(null);
+  private values: Array<string | null> = new Array(INITIAL_RING_SLOTS).fill(null);
   /** The entry as a field, handed out for every reference to it; null for a placeholder. */
-  private tuples: Array<HeaderField | null> = new Array(16).fill(null);
-  private sizes: number[] = new Array(16).fill(0);
-  private nameSizes: number[] = new Array(16).fill(0);
-  private mask = 15;
+  private tuples: Array<HeaderField | null> = new Array(INITIAL_RING_SLOTS).fill(null);
+  private sizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
+  private nameSizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
+  private mask = INITIAL_RING_SLOTS - 1;
   private head = 0;
   private count = 0;
 
