@@ -121,8 +121,38 @@ export class TextWriter implements CallGroupSink {
     const flags = m.compressed ? `, ${escapeText(m.encoding ?? 'compressed')}` : '';
     lines.push(`  ${c.bold(arrow)} #${m.index} ${type} (${m.length} bytes${flags}) · frame ${m.frame}`);
     if (m.error) lines.push(c.warn(`    ! ${escapeText(m.error)}`));
-    if (m.body !== null && m.body !== undefined) lines.push(indent(escapeJson(JSON.stringify(m.body, null, 2)), '    '));
+    if (m.body !== null && m.body !== undefined) lines.push(indent(escapeJson(bodyText(m.body)), '    '));
   }
+}
+
+/**
+ * Longest string of a body the text view shows, in characters; a longer one is cut and says how much is
+ * left out (NDJSON and JSON keep it whole). A person does not read a 30-megabyte base64 string, and drawing
+ * it costs several copies of it (stringify, escape, indent, join): a record of one long line took 2.2 GB.
+ */
+export const TEXT_MAX_STRING_CHARS = 64 * 1024;
+
+/** The body as indented JSON, long strings cut (see TEXT_MAX_STRING_CHARS). */
+function bodyText(body: unknown): string {
+  if (!hasLongString(body)) return JSON.stringify(body, null, 2);
+  return JSON.stringify(body, (_k, v: unknown) =>
+    typeof v === 'string' && v.length > TEXT_MAX_STRING_CHARS
+      ? `${v.slice(0, TEXT_MAX_STRING_CHARS)}… (${v.length - TEXT_MAX_STRING_CHARS} more characters; -F ndjson shows them all)`
+      : v, 2);
+}
+
+/** Whether a string longer than TEXT_MAX_STRING_CHARS is anywhere in `value` (iterative: bodies may be deep). */
+function hasLongString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > TEXT_MAX_STRING_CHARS) return true;
+    } else if (v !== null && typeof v === 'object') {
+      for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push(x);
+    }
+  }
+  return false;
 }
 
 function indent(text: string, pad: string): string {

@@ -131,7 +131,7 @@ export class RecordReader {
 
   private line(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim().length === 0) return;
+    if (isBlank(line)) return;
     const result = parseRecord(line);
     if (typeof result === 'string') {
       this.bad(result);
@@ -161,6 +161,11 @@ export class RecordReader {
     if (this.firstError === null) this.firstError = err;
     this.options.onBadLine?.(err);
   }
+}
+
+/** A line of white space only; as `trim() === ''` (the same white space), without copying a long line. */
+function isBlank(line: string): boolean {
+  return !/\S/.test(line);
 }
 
 /**
