@@ -164,3 +164,22 @@ test('11. a gzip message with trailing bytes keeps its inflated body and says wh
   assert.equal(m?.body?.text, 'inflated');
   assert.equal(m?.error, '13 trailing bytes after the gzip member ignored');
 });
+
+test('7. one long NDJSON line: what a record costs is bounded (16 Mi characters), not just its characters', async () => {
+  const record = (chars: number) =>
+    JSON.stringify({
+      type: 'message', frame: 1, ts: '2023-11-14T22:13:20.000010000Z', tcp_stream: 0, client: '10.0.0.1:40000',
+      server: '10.0.0.2:50051', stream: 1, method: '/a.B/C', direction: 'request', index: 0, compressed: false,
+      encoding: null, length: 5, message_type: null, body: { text: 'x'.repeat(chars) }, error: null,
+    }) + '\n';
+  fs.writeFileSync(file('long.ndjson'), record(16 * 1024 * 1024 - 400));
+  for (const args of [['decode', '-F', 'text'], ['decode', '-F', 'json'], ['export', '-F', 'csv', '--records', 'messages'], ['stats']]) {
+    const r = await grpctk([...args, file('long.ndjson')]);
+    judge(r, `${args.join(' ')} long.ndjson`);
+    if (args[2] === 'text') assert.match(r.stdout, /… \(16711\d+ more characters; -F ndjson shows them all\)/);
+  }
+  fs.writeFileSync(file('longer.ndjson'), record(17 * 1024 * 1024));
+  const r = await grpctk(['stats', file('longer.ndjson')]);
+  const [reason] = judge(r, 'stats longer.ndjson', 1);
+  assert.equal(reason, 'grpctk: line 1: line longer than 16777216 characters (MAX_LINE_CHARS)');
+});
