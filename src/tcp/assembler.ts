@@ -540,7 +540,7 @@ export class Assembler {
   /** After segments left `h`: out of the queue when none waits, else the oldest arrival for the timer. */
   private afterRemoval(h: Half): void {
     if (waitingCount(h) === 0) {
-      h.waiting = null;
+      // The empty tree is kept for the direction's next hole (making one per hole cost more than the hole).
       if (h.queued) {
         h.queued = false;
         this.queue.delete(h);
