@@ -26,6 +26,7 @@ import { RecordReader } from './records/reader';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
+import { escapeCell } from './output/escape';
 
 export interface PipelineOptions {
   schema: SchemaSources;
@@ -95,16 +96,19 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
   // the first byte that is not white space: NDJSON records start with '{'.
   let seenText = false;
   try {
+    let bytesRead = 0;
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
       if (!seenText) {
-        const first = firstNonSpace(chunk);
+        // A UTF-8 byte order mark (Windows editors write one) is not text: the record reader drops it too.
+        const first = firstNonSpace(bytesRead === 0 ? skipBom(chunk) : chunk);
         if (first >= 0) {
           seenText = true;
           if (first !== 0x7b) throw new InputError('not a pcap or pcapng file, nor NDJSON records of grpctk decode');
         }
       }
       reader.push(chunk);
+      bytesRead += chunk.length;
       progress.update(summary.bytesRead, 0, summary.calls);
       if (output) await output.drain();
     }
@@ -117,6 +121,11 @@ async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOpt
     summary.warnings.push('empty input: no records');
   }
   return summary;
+}
+
+/** `chunk` without the UTF-8 byte order mark it starts with, if any. */
+function skipBom(chunk: Uint8Array): Uint8Array {
+  return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
 /** The first byte of `chunk` that is not JSON white space, or -1. */
@@ -194,6 +203,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;
   try {
+    let bytesRead = 0;
     for await (const chunk of opened.chunks) {
       summary.bytesRead = opened.bytesRead;
       // As a plain Uint8Array: the views cut from it for every packet, segment and frame are then cheaper
@@ -214,9 +224,9 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   }
   progress.done();
   core.finish();
-  summary.warnings.push(...core.warnings());
+  summary.warnings.push(...reader.notes, ...core.warnings());
   if (failure) {
-    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
     summary.warnings = [];
     throw failure;
   }
@@ -243,7 +253,7 @@ function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters']
 /** Print the summary warnings (unless --quiet). */
 export function reportWarnings(summary: PipelineSummary, quiet: boolean): void {
   if (quiet) return;
-  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
 }
 
 /** The user named an input that does not exist: a usage error (exit 2), before anything is read. */

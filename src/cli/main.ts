@@ -12,6 +12,7 @@ import { register as registerExport } from './export';
 import { register as registerCapture } from './capture';
 import { register as registerSplit } from './split';
 import { register as registerReport } from './report';
+import { escapeCell } from '../output/escape';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -74,5 +75,5 @@ function exitCodeFor(err: unknown): number {
 }
 
 function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').trim();
+  return escapeCell(s.replace(/[\r\n]+/g, ' ').trim());
 }

@@ -17,6 +17,7 @@ import { SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/spl
 import { inputArgument } from './input';
 import { addDecodeOptions, pipelineOptionsFrom, type DecodeFlags } from './options';
 import { parseCount, parseDuration, parseSize } from '../units';
+import { escapeCell, escapeJson } from '../output/escape';
 
 interface Flags extends DecodeFlags, FilterOptions {
   by: SplitBy;
@@ -106,11 +107,11 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
         maxBufferedBytesPerDirection: pipeline.limits.maxBufferedBytesPerDirection,
         maxBufferedBytesTotal: pipeline.limits.maxBufferedBytesTotal,
       },
-      onPart: (record) => out.write(JSON.stringify(record) + '\n'),
+      onPart: (record) => out.write(escapeJson(JSON.stringify(record)) + '\n'),
       onProgress: (bytesRead, total, pass) => progress.update(bytesRead, total, pass),
     });
     progress.done();
-    if (!pipeline.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    if (!pipeline.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
   } finally {
     progress.done();
     await out.close();

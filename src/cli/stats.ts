@@ -115,7 +115,9 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
       fault = err;
     }
     const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
-    out.write(renderStats(tap.result({ mergeable: flags.format === 'json' }), flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    const result = tap.result({ mergeable: flags.format === 'json' });
+    // A fault before the first call leaves nothing to show: no empty table before the reason.
+    if (!(fault && result.total.calls === 0)) out.write(renderStats(result, flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
     await out.close();
   } catch (err) {
     await out.abort();

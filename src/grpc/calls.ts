@@ -529,9 +529,10 @@ export class GrpcCallTracker implements Http2Sink {
       error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
     } else {
       let bytes: Uint8Array | null = m.bytes;
+      let note: string | null = null;
       if (m.compressed) {
         try {
-          bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes);
+          bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
         } catch (e) {
           error = e instanceof DecompressionError ? e.message : String(e);
           bytes = null;
@@ -542,7 +543,7 @@ export class GrpcCallTracker implements Http2Sink {
           const d = this.decoder.decode(typeName, bytes, this.decodeOptions);
           messageType = d.messageType;
           body = d.body;
-          error = d.error;
+          error = note !== null ? (d.error !== null ? `${note}; ${d.error}` : note) : d.error;
         } catch (e) {
           // The decoder promises never to throw; if it does, the record still goes out.
           error = `decoder failed: ${(e as Error).message}`;

@@ -34,13 +34,14 @@ export function decompress(
   encoding: string | undefined,
   bytes: Uint8Array,
   maxDecompressedBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES,
+  note?: (message: string) => void,
 ): Buffer {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
   const opts: zlib.ZlibOptions = { maxOutputLength: Math.max(1, maxDecompressedBytes) };
   try {
     switch (enc) {
       case 'gzip':
-        return zlib.gunzipSync(bytes, opts);
+        return gunzipKeepingBody(bytes, opts, note);
       case 'deflate':
         try {
           return zlib.inflateSync(bytes, opts);
@@ -67,6 +68,57 @@ export function decompress(
     if (e instanceof RangeError) throw new DecompressionError(`decompressed size over limit ${maxDecompressedBytes}`);
     throw new DecompressionError(`${enc} decompression failed: ${(e as Error).message}`);
   }
+}
+
+/**
+ * gunzip; when bytes that are not another gzip member follow the first member (zlib then fails the whole
+ * message with "incorrect header check"), the member's body is kept if its CRC-32 and length check out,
+ * and the trailing bytes are reported through `note` rather than losing the inflated body.
+ */
+function gunzipKeepingBody(bytes: Uint8Array, opts: zlib.ZlibOptions, note?: (message: string) => void): Buffer {
+  try {
+    return zlib.gunzipSync(bytes, opts);
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    const start = gzipHeaderLength(bytes);
+    if (start < 0) throw e;
+    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      inflated = zlib.inflateRawSync(bytes.subarray(start), { ...opts, info: true }) as unknown as typeof inflated;
+    } catch (raw) {
+      throw raw instanceof RangeError ? raw : e;
+    }
+    const end = start + inflated.engine.bytesWritten;
+    if (bytes.length < end + 8) throw e;
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const body = inflated.buffer;
+    const crcOk = typeof zlib.crc32 !== 'function' || view.readUInt32LE(end) === zlib.crc32(body) >>> 0;
+    if (!crcOk || view.readUInt32LE(end + 4) !== body.length >>> 0) throw e;
+    const trailing = bytes.length - end - 8;
+    if (trailing <= 0) throw e;
+    note?.(`${trailing} trailing byte${trailing === 1 ? '' : 's'} after the gzip member ignored`);
+    return body;
+  }
+}
+
+/** Length of the gzip member header (RFC 1952 §2.3), or -1 when it is not one or is cut. */
+function gzipHeaderLength(b: Uint8Array): number {
+  if (b.length < 10 || b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) return -1;
+  const flg = b[3];
+  let p = 10;
+  if (flg & 0x04) {
+    // FEXTRA: XLEN (2, little-endian) and that many octets.
+    if (p + 2 > b.length) return -1;
+    p += 2 + (b[p] | (b[p + 1] << 8));
+  }
+  for (const bit of [0x08, 0x10]) {
+    // FNAME, FCOMMENT: zero-terminated.
+    if (!(flg & bit)) continue;
+    while (p < b.length && b[p] !== 0) p++;
+    p++;
+  }
+  if (flg & 0x02) p += 2; // FHCRC
+  return p <= b.length ? p : -1;
 }
 
 /** Compresses (for tests, and for writers of synthetic captures). */

@@ -170,7 +170,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   private highestStreamId = 0;
 
   // Detection state.
-  private readonly head: [Uint8Array, Uint8Array] = [new Uint8Array(HEAD_BYTES), new Uint8Array(HEAD_BYTES)];
+  /**
+   * The first HEAD_BYTES of each direction (client side at 0, the other at HEAD_BYTES): made when the
+   * connection first carries bytes, dropped once it is recognised (a connection that never carries any,
+   * a SYN flood, costs none of it).
+   */
+  private head: Uint8Array | null = null;
   private readonly headLen: [number, number] = [0, 0];
   /** A gap came before the first bytes of the direction: its start was not captured. */
   private readonly startLost: [boolean, boolean] = [false, false];
@@ -257,7 +262,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     const have = this.headLen[dir];
     if (have < HEAD_BYTES) {
       const take = Math.min(HEAD_BYTES - have, bytes.length);
-      this.head[dir].set(bytes.subarray(0, take), have);
+      (this.head ??= new Uint8Array(2 * HEAD_BYTES)).set(bytes.subarray(0, take), dir * HEAD_BYTES + have);
       this.headLen[dir] = have + take;
     }
     if (this.held.length === 0) {
@@ -358,7 +363,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   private looks(d: Direction): Looks {
     const n = this.headLen[d];
     if (n === 0) return Looks.NOTHING_YET;
-    const h = this.head[d];
+    const h = (this.head as Uint8Array).subarray(d * HEAD_BYTES, (d + 1) * HEAD_BYTES);
     if (this.startLost[d]) return Looks.OTHER;
     let prefix = true;
     for (let i = 0; i < n && i < CLIENT_PREFACE.length; i++) {
@@ -386,6 +391,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private start(v: Verdict): void {
+    this.head = null;
     if (v.kind === 'ignore') {
       this.ignore();
       return;

@@ -101,12 +101,13 @@ export class FrameParser {
   private readonly onSkipped?: (bytes: number, damagedType: number, damagedStreamId: number) => void;
 
   private state = State.HEADER;
-  private readonly hdr = new Uint8Array(FRAME_HEADER_LENGTH);
+  /** A frame header split across chunks (made the first time one is). */
+  private hdr: Uint8Array | null = null;
   private hdrLen = 0;
   private type = 0;
   private flags = 0;
   private streamId = 0;
-  private asm: Uint8Array = new Uint8Array(0);
+  private asm: Uint8Array = EMPTY;
   private asmLen = 0;
   /** DISCARD: payload bytes still to drop. */
   private discard = 0;
@@ -183,11 +184,11 @@ export class FrameParser {
             return;
           }
           const take = Math.min(FRAME_HEADER_LENGTH - this.hdrLen, n - p);
-          this.hdr.set(bytes.subarray(p, p + take), this.hdrLen);
+          (this.hdr ??= new Uint8Array(FRAME_HEADER_LENGTH)).set(bytes.subarray(p, p + take), this.hdrLen);
           this.hdrLen += take;
           p += take;
           if (this.hdrLen < FRAME_HEADER_LENGTH) return;
-          const h = this.hdr;
+          const h = this.hdr as Uint8Array;
           const len = (h[0] << 16) | (h[1] << 8) | h[2];
           if (!this.frameSane(len, h[3], h[4])) {
             // Rescan from the header's second octet: its other 8 octets, then the rest of this chunk.

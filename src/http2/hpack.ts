@@ -31,6 +31,13 @@ import type { HeaderField } from './types';
 /** Default `maxTableSize`: the largest dynamic table (octets) we keep for a peer (Http2Options.maxHeaderTableSize). */
 export const DEFAULT_MAX_HEADER_TABLE_SIZE = 65_536;
 
+/**
+ * Default `maxHeaderListSize`: the largest decoded header list (octets, counted as SETTINGS_MAX_HEADER_LIST_SIZE
+ * counts them, RFC 9113 §6.5.2: name + value + 32 per field) one block may expand to. A block of one-octet
+ * references to a 64 KiB table entry expands 65,000-fold: 1 MB on the wire would decode to 60 GB.
+ */
+export const DEFAULT_MAX_HEADER_LIST_SIZE = 1024 * 1024;
+
 /** Initial dynamic table size before any SETTINGS_HEADER_TABLE_SIZE or size update (RFC 9113 §6.5.2). */
 const INITIAL_TABLE_SIZE = 4_096;
 
@@ -294,6 +301,12 @@ export interface HpackDecoderOptions {
   maxTableSize?: number;
   /** Dynamic table size before any SETTINGS or size update: 4096 in HTTP/2 (RFC 9113 §6.5.2). */
   initialTableSize?: number;
+  /**
+   * Largest decoded header list of one block (default 1 MiB, counted as SETTINGS_MAX_HEADER_LIST_SIZE is).
+   * Past it the block is still parsed to its end (its table insertions keep later blocks in sync) but its
+   * fields are dropped and the block is reported, so one block costs at most this much, whatever it references.
+   */
+  maxHeaderListSize?: number;
 }
 
 /** The outcome of one header block. */
@@ -308,23 +321,28 @@ export interface HpackBlockResult {
   error?: string;
 }
 
+/** Slots of a new decoder's ring of dynamic entries (a power of two). */
+const INITIAL_RING_SLOTS = 4;
+
 /** Thrown inside `decode()` when the rest of the block cannot be parsed; caught there. */
 class BlockCut extends Error {}
 
 export class HpackDecoder {
   readonly maxTableSize: number;
+  readonly maxHeaderListSize: number;
   /** Dynamic table size in force: entries are evicted above it (§4.3). */
   private capacity = INITIAL_TABLE_SIZE;
   /** Sum of entry sizes (§4.1), placeholders counted at their known lower bound. */
   private size = 0;
   // Ring buffer of entries, oldest at `head`. null name/value: a placeholder (could not be decoded).
-  private names: Array<string | null> = new Array(16);
-  private values: Array<string | null> = new Array(16);
+  // The ring starts small (grow() doubles it): a connection costs little until its peers fill their tables.
+  private names: Array<string | null> = new Array(INITIAL_RING_SLOTS).fill(null);
+  private values: Array<string | null> = new Array(INITIAL_RING_SLOTS).fill(null);
   /** The entry as a field, handed out for every reference to it; null for a placeholder. */
-  private tuples: Array<HeaderField | null> = new Array(16).fill(null);
-  private sizes: number[] = new Array(16).fill(0);
-  private nameSizes: number[] = new Array(16).fill(0);
-  private mask = 15;
+  private tuples: Array<HeaderField | null> = new Array(INITIAL_RING_SLOTS).fill(null);
+  private sizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
+  private nameSizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
+  private mask = INITIAL_RING_SLOTS - 1;
   private head = 0;
   private count = 0;
 
@@ -335,9 +353,12 @@ export class HpackDecoder {
   private firstError = '';
   /** Octet length of the last string read (table sizes count octets, not UTF-16 units). */
   private strOctets = 0;
+  /** Decoded header list size of the block so far (RFC 9113 §6.5.2), -1 once past maxHeaderListSize. */
+  private listSize = 0;
 
   constructor(options: HpackDecoderOptions = {}) {
     this.maxTableSize = options.maxTableSize ?? DEFAULT_MAX_HEADER_TABLE_SIZE;
+    this.maxHeaderListSize = options.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
     this.capacity = Math.min(options.initialTableSize ?? INITIAL_TABLE_SIZE, this.maxTableSize);
   }
 
@@ -393,17 +414,19 @@ export class HpackDecoder {
 
   /** Decode one complete header block (§3). Never throws. */
   decode(block: Uint8Array, start = 0, end = block.length): HpackBlockResult {
-    const headers: HeaderField[] = [];
+    let headers: HeaderField[] = [];
     this.pos = start;
     this.end = end;
     this.errors = 0;
     this.firstError = '';
+    this.listSize = 0;
     try {
       while (this.pos < end) this.field(block, headers);
     } catch (e) {
       if (!(e instanceof BlockCut)) throw e;
       this.forget();
     }
+    if (this.listSize < 0) headers = [];
     if (this.errors === 0) return { headers };
     const more = this.errors > 1 ? ` (+${this.errors - 1} more)` : '';
     return { headers, error: this.firstError + more };
@@ -429,7 +452,8 @@ export class HpackDecoder {
         return;
       }
       if (index <= STATIC_LENGTH) {
-        headers.push(STATIC_TABLE[index - 1]);
+        const t = STATIC_TABLE[index - 1];
+        this.emit(headers, t, STATIC_NAME_OCTETS[index - 1] + t[1].length + ENTRY_OVERHEAD);
         return;
       }
       const slot = this.slot(index);
@@ -438,7 +462,7 @@ export class HpackDecoder {
         this.report(unknownIndexMessage(index));
         return;
       }
-      headers.push(tuple);
+      this.emit(headers, tuple, this.sizes[slot]);
       return;
     }
     let incremental = false;
@@ -475,7 +499,22 @@ export class HpackDecoder {
     const valueOctets = this.strOctets;
     const tuple: HeaderField | null = name !== null && value !== null ? [name, value] : null;
     if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
-    if (tuple !== null) headers.push(tuple);
+    if (tuple !== null) this.emit(headers, tuple, nameOctets + valueOctets + ENTRY_OVERHEAD);
+  }
+
+  /** Adds a field to the block's list unless the list outgrew maxHeaderListSize (then reported once). */
+  private emit(headers: HeaderField[], field: HeaderField, octets: number): void {
+    if (this.listSize < 0) return;
+    this.listSize += octets;
+    if (this.listSize <= this.maxHeaderListSize) {
+      headers.push(field);
+      return;
+    }
+    this.listSize = -1;
+    headers.length = 0;
+    this.report(
+      `decoded header list larger than ${this.maxHeaderListSize} octets (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 §6.5.2); the block's fields are dropped`,
+    );
   }
 
   /** Slot in the ring of dynamic index `index` (> 61), or -1 when we do not hold it (§2.3.3). */

@@ -34,11 +34,11 @@ const IPV6_HEADER = 40;
 /** RFC 791: Flags field bit "More Fragments" and the 13-bit Fragment Offset (in 8-byte units). */
 const IPV4_MF = 0x2000;
 const IPV4_OFFSET_MASK = 0x1fff;
-/**
- * Extension headers followed before giving up on an IPv6 packet (counted as malformed past it): real
- * packets carry a handful; the bound stops a crafted chain from costing more than a few steps.
+/*
+ * IPv6 extension headers are followed however many there are: each is at least 8 octets and the walk only
+ * moves forward inside the packet, so a chain costs at most one step per 8 octets of the packet. (A count
+ * limit of 16 made a packet with 17 "malformed", and a whole call disappeared with it.)
  */
-export const MAX_IPV6_EXTENSION_HEADERS = 16;
 
 /** Result codes of the parsers below. */
 export const IP_TCP = 0;
@@ -136,12 +136,11 @@ export function parseIpv6(data: Uint8Array, off: number, ctx: IpContext, out: Ip
 
   let next = data[off + 6];
   let p = off + IPV6_HEADER;
-  for (let n = 0; ; n++) {
+  for (;;) {
     if (next === IpProto.TCP) {
       fill(out, 6, src, dst, data, p, end, declaredEnd);
       return IP_TCP;
     }
-    if (n === MAX_IPV6_EXTENSION_HEADERS) return IP_MALFORMED;
     if (next === IpProto.HOPOPT || next === IpProto.ROUTING || next === IpProto.DSTOPTS) {
       // RFC 8200 4.3/4.4/4.6: Hdr Ext Len in 8-octet units, not including the first 8 octets.
       if (p + 2 > end) return IP_MALFORMED;
@@ -191,7 +190,7 @@ export function parseIpv6(data: Uint8Array, off: number, ctx: IpContext, out: Ip
 
 function parseIpv6Reassembled(data: Uint8Array, next: number, src: string, dst: string, out: IpPayload): number {
   let p = 0;
-  for (let n = 0; n < MAX_IPV6_EXTENSION_HEADERS; n++) {
+  for (;;) {
     if (next === IpProto.TCP) {
       fill(out, 6, src, dst, data, p, data.length, data.length);
       return IP_TCP;
@@ -206,7 +205,6 @@ function parseIpv6Reassembled(data: Uint8Array, next: number, src: string, dst: 
       return IP_NOT_TCP;
     }
   }
-  return IP_MALFORMED;
 }
 
 function fill(

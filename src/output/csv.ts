@@ -6,13 +6,21 @@
  * Cells: numbers stay numbers (written as JSON writes them, never quoted), booleans `true`/`false`, null
  * and absent values empty, objects and arrays as their JSON text in one cell.
  *
- * Captured contents are attacker-controlled, so by default a text cell beginning with `=`, `+`, `-`, `@`,
- * tab or carriage return gets a leading single quote (OWASP, CSV injection:
- * https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet shows it as text instead of running
- * it as a formula. Only text is touched: numbers (negative ones included) are numbers, not formulas. The
- * rest of the text is left as it was (ANSI escapes, newlines, any Unicode), so nothing is lost.
+ * Captured contents are attacker-controlled, so by default (OWASP, CSV injection:
+ * https://owasp.org/www-community/attacks/CSV_Injection) every text cell is made inert:
+ *  - characters that drive a terminal (ESC, OSC, C1, bidi controls: the rule of ./escape.ts) become visible
+ *    escapes, as in the text view, so `cat export.csv` cannot repaint the screen; CR, LF and tab too;
+ *  - a cell whose first character other than blanks is a formula character (`=`, `+`, `-`, `@`, their
+ *    fullwidth `＝＋－＠` and small `﹦﹢﹣﹫` forms, the minus sign `−`) gets a leading single quote, so a
+ *    spreadsheet shows it as text;
+ *  - a cell holding a separator (`,` `;` `|`; tabs are escaped) is quoted, so no spreadsheet
+ *    splits it into cells (Excel in locales whose list separator is `;` splits `x;=1+1` at the `;` and runs
+ *    the formula in the second cell unless the field is quoted).
+ * Only text is touched: numbers (negative ones included) are numbers, not formulas. `--no-sanitize` writes
+ * text exactly as captured (RFC 4180 quoting only).
  */
 import { stringify } from 'csv-stringify/sync';
+import { escapeCell, escapeJson } from './escape';
 
 export interface CsvOptions {
   /** Neutralize formula-like text cells (default true; `--no-sanitize` turns it off). */
@@ -24,11 +32,17 @@ export interface CsvOptions {
 /** Rows buffered before csv-stringify formats them: amortizes its per-call set-up. */
 const CSV_BATCH_ROWS = 256;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** Characters that start a formula in Excel, LibreOffice or Google Sheets, with their look-alikes. */
+const FORMULA_CHARS = '=+\\-@\\uff1d\\uff0b\\uff0d\\uff20\\ufe66\\ufe62\\ufe63\\ufe6b\\u2212';
+/** A formula character after blanks (spreadsheets trim leading spaces before they look), or a tab or CR. */
+const FORMULA_START = new RegExp(`^(?:\\s*[${FORMULA_CHARS}]|[\\t\\r])`);
+/** A text cell holding a separator is quoted (sanitized output only): a formula after it cannot start a cell. */
+const NEEDS_QUOTES = /[,;|]/;
 
-/** The OWASP neutralization of one text cell. */
+/** The OWASP neutralization of one text cell: terminal-safe, and a leading quote before a formula. */
 export function neutralizeCell(text: string): string {
-  return FORMULA_START.test(text) ? "'" + text : text;
+  const safe = escapeCell(text);
+  return FORMULA_START.test(safe) ? "'" + safe : safe;
 }
 
 /** One value as a CSV cell value: a number, or text (sanitized when asked). */
@@ -39,7 +53,7 @@ export function csvCell(value: unknown, sanitize: boolean): string | number {
   if (typeof value === 'string') text = value;
   else if (typeof value === 'boolean') text = value ? 'true' : 'false';
   else if (typeof value === 'bigint') return value.toString();
-  else text = JSON.stringify(value) ?? '';
+  else text = sanitize ? escapeJson(JSON.stringify(value) ?? '') : (JSON.stringify(value) ?? '');
   return sanitize ? neutralizeCell(text) : text;
 }
 
@@ -51,9 +65,20 @@ const STRINGIFY_OPTIONS = {
   cast: { number: (n: number) => String(n) },
 };
 
-/** Formats rows of cell values (csvCell output) as CSV text, CRLF after each row. */
-export function formatCsvRows(rows: Array<Array<string | number>>): string {
-  return rows.length === 0 ? '' : stringify(rows, STRINGIFY_OPTIONS);
+const SANITIZED_OPTIONS = {
+  ...STRINGIFY_OPTIONS,
+  cast: {
+    number: (n: number) => String(n),
+    string: (s: string) => (NEEDS_QUOTES.test(s) ? { value: s, quoted: true } : s),
+  },
+};
+
+/**
+ * Formats rows of cell values (csvCell output) as CSV text, CRLF after each row; `sanitize` (default true)
+ * also quotes every text cell holding a separator or a formula character.
+ */
+export function formatCsvRows(rows: Array<Array<string | number>>, sanitize = true): string {
+  return rows.length === 0 ? '' : stringify(rows, sanitize ? SANITIZED_OPTIONS : STRINGIFY_OPTIONS);
 }
 
 /**
@@ -70,7 +95,7 @@ export class CsvWriter {
     options: CsvOptions = {},
   ) {
     this.sanitize = options.sanitize ?? true;
-    const header = formatCsvRows([columns.map((c) => csvCell(c, this.sanitize))]);
+    const header = formatCsvRows([columns.map((c) => csvCell(c, this.sanitize))], this.sanitize);
     write((options.bom ? '\uFEFF' : '') + header);
   }
 
@@ -82,7 +107,7 @@ export class CsvWriter {
 
   flush(): void {
     if (this.batch.length === 0) return;
-    const text = formatCsvRows(this.batch);
+    const text = formatCsvRows(this.batch, this.sanitize);
     this.batch = [];
     this.write(text);
   }

@@ -8,6 +8,13 @@ import { escapeJson } from './escape';
 import type { CallGroupSink } from './group';
 import type { Output } from './sink';
 
+/** How JSON.stringify(…, null, 2) writes `messages: [0]` as the last member of an element. */
+const MESSAGES_PLACEHOLDER = '[\n    0\n  ]';
+
+function indent(text: string, pad: string): string {
+  return text.replace(/^/gm, pad);
+}
+
 export class JsonArrayWriter implements CallGroupSink {
   private first = true;
 
@@ -16,12 +23,29 @@ export class JsonArrayWriter implements CallGroupSink {
   }
 
   private element(value: unknown): void {
-    this.out.write((this.first ? '\n' : ',\n') + escapeJson(JSON.stringify(value, null, 2)).replace(/^/gm, '  '));
+    this.out.write((this.first ? '\n' : ',\n') + indent(escapeJson(JSON.stringify(value, null, 2)), '  '));
     this.first = false;
   }
 
+  /**
+   * `{...call, messages}` as element() would write it, but one message at a time: a call with 100,000
+   * messages would otherwise be one string of tens of megabytes, built three times over (stringify,
+   * escape, indent).
+   */
   group(call: CallRecord, messages: MessageRecord[]): void {
-    this.element({ ...call, messages });
+    if (messages.length === 0) {
+      this.element({ ...call, messages });
+      return;
+    }
+    const whole = JSON.stringify({ ...call, messages: [0] }, null, 2);
+    const at = whole.lastIndexOf(MESSAGES_PLACEHOLDER);
+    const head = whole.slice(0, at) + '[';
+    const tail = whole.slice(at + MESSAGES_PLACEHOLDER.length);
+    this.out.write((this.first ? '\n' : ',\n') + indent(escapeJson(head), '  '));
+    this.first = false;
+    messages.forEach((m, i) => this.out.write((i === 0 ? '\n' : ',\n') + indent(escapeJson(JSON.stringify(m, null, 2)), '      ')));
+    // `tail` starts on the line of the closing bracket: indent the lines after it.
+    this.out.write('\n    ]' + escapeJson(tail).replace(/\n/g, '\n  '));
   }
 
   partial(messages: MessageRecord[]): void {

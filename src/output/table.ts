@@ -1,10 +1,11 @@
 /**
  * Tables for people, with `cli-table3`: fixed width (80 columns unless told), numbers right-aligned and
  * grouped (12,345), durations and sizes with units, one flexible column that wraps. Cells are shown as
- * text, never interpreted: control characters in captured strings (ANSI escapes that would recolor or
- * move the cursor of the terminal) are shown escaped, as \x1b.
+ * text, never interpreted: control, bidi and invisible characters in captured strings (ANSI escapes that
+ * would recolor or move the cursor of the terminal) are shown escaped, as \x1b (./escape.ts).
  */
 import Table from 'cli-table3';
+import { escapeCell } from './escape';
 
 export const DEFAULT_TABLE_WIDTH = 80;
 
@@ -87,10 +88,13 @@ function displayWidth(s: string): number {
   return max;
 }
 
-/** Control characters (C0 but newline, DEL, C1) shown as \xNN, so that a cell cannot drive the terminal. */
+/**
+ * A cell made safe for a terminal by the one rule of ./escape.ts, line by line: a newline in a cell is a
+ * line break the report put there (several grouping keys); a newline inside a captured value must be
+ * escaped by the report before it joins values (escapeCell), and escaping twice changes nothing.
+ */
 export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
+  return s.includes('\n') ? s.split('\n').map(escapeCell).join('\n') : escapeCell(s);
 }
 
 /** 1234567 → 1,234,567. */

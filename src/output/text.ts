@@ -39,6 +39,9 @@ export function formatDuration(ms: number | null): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
+/** Lines gathered before a write: a call with 100,000 messages is written in pieces, not as one string. */
+const TEXT_BATCH_LINES = 512;
+
 export class TextWriter implements CallGroupSink {
   private readonly c: Palette;
 
@@ -55,7 +58,10 @@ export class TextWriter implements CallGroupSink {
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
     lines.push(c.dim(`  ${where} · ${span} · ${call.start}`));
     this.headers(lines, 'request headers', call.request_headers);
-    for (const m of messages) this.message(lines, m);
+    for (const m of messages) {
+      this.message(lines, m);
+      if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
+    }
     this.headers(lines, 'response headers', call.response_headers);
     this.headers(lines, 'trailers', call.trailers);
     if (call.grpc_message !== null) lines.push(`  message: ${escapeText(call.grpc_message)}`);
@@ -64,7 +70,7 @@ export class TextWriter implements CallGroupSink {
       lines.push(indent(escapeJson(JSON.stringify(call.status_details, null, 2)), '    '));
     }
     for (const e of call.errors ?? []) lines.push(c.warn(`  ! ${escapeText(e)}`));
-    this.out.write(lines.join('\n') + '\n\n');
+    this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
   }
 
   partial(messages: MessageRecord[]): void {
@@ -74,8 +80,11 @@ export class TextWriter implements CallGroupSink {
       `${this.c.bold(escapeText(m0.method || '(unknown method)'))}  ${this.c.warn('(call in progress)')}`,
       this.c.dim(`  tcp.stream ${m0.tcp_stream} · stream ${m0.stream} · ${escapeText(m0.client)} → ${escapeText(m0.server)}`),
     ];
-    for (const m of messages) this.message(lines, m);
-    this.out.write(lines.join('\n') + '\n\n');
+    for (const m of messages) {
+      this.message(lines, m);
+      if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
+    }
+    this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
   }
 
   frame(f: FrameRecord): void {
@@ -112,8 +121,38 @@ export class TextWriter implements CallGroupSink {
     const flags = m.compressed ? `, ${escapeText(m.encoding ?? 'compressed')}` : '';
     lines.push(`  ${c.bold(arrow)} #${m.index} ${type} (${m.length} bytes${flags}) · frame ${m.frame}`);
     if (m.error) lines.push(c.warn(`    ! ${escapeText(m.error)}`));
-    if (m.body !== null && m.body !== undefined) lines.push(indent(escapeJson(JSON.stringify(m.body, null, 2)), '    '));
+    if (m.body !== null && m.body !== undefined) lines.push(indent(escapeJson(bodyText(m.body)), '    '));
   }
+}
+
+/**
+ * Longest string of a body the text view shows, in characters; a longer one is cut and says how much is
+ * left out (NDJSON and JSON keep it whole). A person does not read a 30-megabyte base64 string, and drawing
+ * it costs several copies of it (stringify, escape, indent, join): a record of one long line took 2.2 GB.
+ */
+export const TEXT_MAX_STRING_CHARS = 64 * 1024;
+
+/** The body as indented JSON, long strings cut (see TEXT_MAX_STRING_CHARS). */
+function bodyText(body: unknown): string {
+  if (!hasLongString(body)) return JSON.stringify(body, null, 2);
+  return JSON.stringify(body, (_k, v: unknown) =>
+    typeof v === 'string' && v.length > TEXT_MAX_STRING_CHARS
+      ? `${v.slice(0, TEXT_MAX_STRING_CHARS)}… (${v.length - TEXT_MAX_STRING_CHARS} more characters; -F ndjson shows them all)`
+      : v, 2);
+}
+
+/** Whether a string longer than TEXT_MAX_STRING_CHARS is anywhere in `value` (iterative: bodies may be deep). */
+function hasLongString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > TEXT_MAX_STRING_CHARS) return true;
+    } else if (v !== null && typeof v === 'object') {
+      for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push(x);
+    }
+  }
+  return false;
 }
 
 function indent(text: string, pad: string): string {

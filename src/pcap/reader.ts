@@ -57,6 +57,12 @@ import type {
  * packet, a few MiB of TLS keys in a DSB) and still bounded.
  */
 export const DEFAULT_MAX_BLOCK_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest if_tsoffset applied, seconds: the range of a JavaScript Date (8.64e12 s, years -271821 to 275760).
+ * A larger offset is ignored (reported in `notes`): applied, it would push seconds past 2^53, where
+ * timestamps and durations lose their precision.
+ */
+export const MAX_TS_OFFSET_SEC = 8.64e12;
 
 /**
  * Largest pcap record data accepted beyond the file's snaplen: a record with a captured length over both the
@@ -150,6 +156,8 @@ export class CaptureReader {
 
   /** Scratch for timestamp conversion (no allocation per packet). */
   private readonly ts = { sec: 0, nsec: 0 };
+  /** What the reader did that the user should know (an if_tsoffset ignored), one line each. */
+  readonly notes: string[] = [];
 
   constructor(sink: CaptureSink, options: CaptureReaderOptions = {}) {
     this.sink = sink;
@@ -693,7 +701,16 @@ export class CaptureReader {
           break;
       }
     }
-    this.ifaces.push({ info, scale, offset: info.tsOffset });
+    // An offset that puts every packet outside the dates a computer can name (a crafted -2^62) would also
+    // lose their precision (seconds past 2^53) and turn every duration into 0: it is left out, and said.
+    let offset = info.tsOffset;
+    if (Math.abs(offset) > MAX_TS_OFFSET_SEC) {
+      this.notes.push(
+        `interface ${this.ifaces.length}: if_tsoffset of ${offset} s is past ±${MAX_TS_OFFSET_SEC} s (year 275760); ignored, its timestamps are shown without it`,
+      );
+      offset = 0;
+    }
+    this.ifaces.push({ info, scale, offset });
     this.sink.interface?.(info);
   }
 

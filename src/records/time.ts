@@ -106,12 +106,32 @@ let cachedPrefix = '';
 export function formatTimestamp(sec: number, nsec: number): string {
   if (sec !== cachedSec) {
     const d = new Date(sec * 1000);
-    // Outside Date's range (±8.64e15 ms) there is nothing sensible to print; keep the record valid JSON.
-    if (Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
-    cachedPrefix = d.toISOString().slice(0, -5); // drop ".000Z"
+    // Outside Date's range (±8.64e15 ms: before year -271821 or after 275760, which microsecond ticks
+    // reach) the date is computed from the day count, in the same ISO-8601 expanded form toISOString uses
+    // past year 9999 (+YYYYYY-MM-DD).
+    cachedPrefix = Number.isNaN(d.getTime()) ? expandedPrefix(sec) : d.toISOString().slice(0, -5); // drop ".000Z"
     cachedSec = sec;
   }
   return `${cachedPrefix}.${String(nsec).padStart(9, '0')}Z`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` of any whole number of seconds, years signed and six digits (ISO 8601 expanded). */
+function expandedPrefix(sec: number): string {
+  const days = Math.floor(sec / 86_400);
+  const rest = sec - days * 86_400;
+  // Days to a proleptic Gregorian date (H. Hinnant's civil_from_days): eras of 400 years, 146,097 days.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const y = (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0');
+  return `${y}-${two(month)}-${two(day)}T${two(Math.floor(rest / 3600))}:${two(Math.floor(rest / 60) % 60)}:${two(rest % 60)}`;
 }
 
 /**

@@ -236,7 +236,11 @@ export class PartPool {
     while (this.open.size >= this.maxOpen) this.closeFile(this.open.keys().next().value as Part);
     for (;;) {
       try {
-        const flags = part.created ? 'a' : this.options.force ? 'w' : 'wx';
+        // Never through a link planted in DIR (it could point anywhere): a new part is a file we create
+        // (O_EXCL: fails on any existing name, a dangling link included; with --force the old entry is
+        // removed first, a link itself and not its target), and reopening refuses a link (O_NOFOLLOW).
+        if (!part.created && this.options.force) removeEntry(part.path);
+        const flags = part.created ? REOPEN_FLAGS : CREATE_FLAGS;
         part.fd = fs.openSync(part.path, flags, 0o644);
         if (part.created) this.reopens++;
         part.created = true;
@@ -251,6 +255,7 @@ export class PartPool {
         if (code === 'EEXIST') {
           throw new UsageError(`${part.path} already exists (give --force to replace it)`);
         }
+        if (code === 'ELOOP') throw new GrpctkError(`${part.path}: is a symbolic link; not followed (parts are written only inside -o DIR)`);
         throw writeError(part.path, err);
       }
     }
@@ -285,6 +290,21 @@ export class PartPool {
       // close() is where some file systems (NFS, quotas) report a failed write.
       throw writeError(part.path, err);
     }
+  }
+}
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fs.constants;
+/** A new part: created here, never an existing name. */
+const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+/** A part closed to make room, reopened: our own file, and never through a link that replaced it. */
+const REOPEN_FLAGS = O_WRONLY | O_APPEND | O_NOFOLLOW;
+
+/** Removes what is at `file` (--force): a link is removed, not followed; a missing entry is fine. */
+function removeEntry(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(file, err);
   }
 }
 

@@ -2,6 +2,7 @@
  * The three faces of a StatsResult: JSON (the contract: field names fixed, see ./tap.ts), CSV (one row per
  * group, then the total; with an interval, one row per group and interval) and tables for a terminal.
  */
+import { escapeCell, escapeJson } from '../output/escape';
 import { csvCell, formatCsvRows, type CsvOptions } from '../output/csv';
 import { formatBytes, formatCount, formatDuration, formatPercent, renderTable, terminalSafe } from '../output/table';
 import type { GroupBy, GroupKey, GroupStats, StatsResult } from './tap';
@@ -15,7 +16,7 @@ export const TOTAL_LABEL = 'TOTAL';
 export function renderStats(result: StatsResult, format: StatsFormat, options: { width?: number; csv?: CsvOptions } = {}): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(result, null, 2) + '\n';
+      return escapeJson(JSON.stringify(result, null, 2)) + '\n';
     case 'csv':
       return renderStatsCsv(result, options.csv);
     case 'table':
@@ -80,7 +81,7 @@ export function renderStatsCsv(result: StatsResult, options: CsvOptions = {}): s
   }
   // Stats CSV with no grouping dimension would have no column to mark the total row: there the single
   // row is the total.
-  const text = formatCsvRows([header.map((h) => csvCell(h, sanitize)), ...rows.map((r) => r.map((v) => csvCell(v, sanitize)))]);
+  const text = formatCsvRows([header.map((h) => csvCell(h, sanitize)), ...rows.map((r) => r.map((v) => csvCell(v, sanitize)))], sanitize);
   return (options.bom ? '\uFEFF' : '') + text;
 }
 
@@ -107,7 +108,7 @@ const TITLES: Record<GroupBy, string> = {
  */
 export function renderStatsTable(result: StatsResult, width?: number): string {
   const groupHead = result.by.length > 0 ? result.by.map((b) => TITLES[b]).join(' / ') : 'Calls';
-  const label = (g: GroupStats | null) => (g === null ? 'Total' : keyValues(result.by, g.key).map((v) => v ?? '(none)').join('\n'));
+  const label = (g: GroupStats | null) => (g === null ? 'Total' : keyValues(result.by, g.key).map((v) => (v === null ? '(none)' : escapeCell(v))).join('\n'));
   const entries: Array<[string, GroupStats]> = [...result.groups.map((g) => [label(g), g] as [string, GroupStats]), [label(null), result.total]];
 
   let out = renderTable({
@@ -131,7 +132,7 @@ export function renderStatsTable(result: StatsResult, width?: number): string {
     rows: entries.map(([k, g]) => [
       k,
       Object.entries(g.status)
-        .map(([name, n]) => `${name} ${formatCount(n)}`)
+        .map(([name, n]) => `${escapeCell(name)} ${formatCount(n)}`)
         .join('\n') || '-',
       `${formatCount(g.request_messages)} / ${formatCount(g.response_messages)}`,
       `${formatBytes(g.request_bytes)} / ${formatBytes(g.response_bytes)}`,

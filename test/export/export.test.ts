@@ -5,6 +5,7 @@ import { RecordExporter, type ExportOptions } from '../../src/cli/export';
 import { UsageError } from '../../src/errors';
 import { filterFromOptions } from '../../src/filter/index';
 import { neutralizeCell } from '../../src/output/csv';
+import { escapeCell, hasUnsafe } from '../../src/output/escape';
 import { DEFAULT_COLUMNS } from '../../src/records/fields';
 import { RecordReader } from '../../src/records/reader';
 import type { CallRecord, MessageRecord } from '../../src/records/types';
@@ -45,10 +46,12 @@ test('hostile strings: CSV stays valid, no cell starts a formula, text survives'
     assert.equal(r[0], String(i * 2 + 1));
     assert.equal(r[2], '2');
     for (const cell of r) assert.ok(!/^[=+\-@\t\r]/.test(cell), `cell would run as a formula: ${JSON.stringify(cell)}`);
-    // Neutralized text is the original behind one quote; text not starting with a trigger is unchanged.
+    // Neutralized text is the original with terminal controls escaped, behind one quote when it starts a
+    // formula; text with neither is unchanged.
     assert.equal(r[3], neutralizeCell(s));
-    assert.equal(r[3].replace(/^'(?=[=+\-@\t\r])/, ''), s);
-    assert.equal(r[1], `/svc.S/${s}`);
+    assert.equal(r[3].replace(/^'(?=\s*[=+\-@])/, ''), escapeCell(s));
+    assert.ok(!hasUnsafe(r[3]), `terminal control left in ${JSON.stringify(r[3])}`);
+    assert.equal(r[1], neutralizeCell(`/svc.S/${s}`));
     assert.equal(r[4], neutralizeCell(s));
     assert.deepEqual(JSON.parse(r[5]), { 'user-agent': s });
   });
@@ -146,4 +149,30 @@ test('filters: calls by status; messages of failed calls only under --status !OK
     exportRecords(records, { filter, records: 'messages', columns: 'stream,body.name' }),
     'stream,body.name\r\n3,bad\r\n',
   );
+});
+
+test('CSV injection, OWASP: separators quote the cell, look-alike and blank-led formulas are neutralized, controls escaped', () => {
+  const cases: Array<[string, string]> = [
+    // Excel in a locale whose list separator is ';' splits an unquoted x;=1+1 and runs =1+1.
+    ['x;=1+1', '"x;=1+1"'],
+    ['a|=cmd', '"a|=cmd"'],
+    ['a,=1', '"a,=1"'],
+    ['\uff1d1+1', "'\uff1d1+1"],
+    ['\uff0bSUM(1)', "'\uff0bSUM(1)"],
+    ['\uff0d2', "'\uff0d2"],
+    ['\uff20x', "'\uff20x"],
+    ['\ufe661+1', "'\ufe661+1"],
+    ['   =1+1', "'   =1+1"],
+    ['\u00a0\u3000@x', "'\u00a0\u3000@x"],
+    ['\u22121', "'\u22121"],
+    ['a\u001b]0;owned\u0007b', '"a\\x1b]0;owned\\x07b"'],
+    ['\u009b31mred \u202egnp.exe', '\\x9b31mred \\u202egnp.exe'],
+  ];
+  const csv = exportRecords(cases.map(([s], i) => makeCall({ stream: i + 1, grpc_message: s })), { columns: 'stream,grpc_message' });
+  const lines = csv.split('\r\n').slice(1, -1);
+  cases.forEach(([, want], i) => assert.equal(lines[i], `${i + 1},${want}`));
+  assert.ok(!hasUnsafe(csv.replace(/\r\n/g, '')), 'no terminal control reaches the CSV');
+  // --no-sanitize: exactly as captured.
+  const raw = exportRecords([makeCall({ grpc_message: 'x;=1+1\u001b' })], { columns: 'grpc_message', sanitize: false });
+  assert.equal(raw, 'grpc_message\r\nx;=1+1\u001b\r\n');
 });

@@ -76,6 +76,16 @@ test('IPv6 with hop-by-hop, routing, destination options and AH headers reaches 
   assert.equal(text(seg.payload), 'v6 data');
 });
 
+test('IPv6 with 200 destination options headers still reaches TCP (no count limit: each header moves 8 octets on)', () => {
+  const headers = Array.from({ length: 200 }, (_, i) => ext8(i === 199 ? 6 : 60, [1, 2, 3, 4]));
+  const chain = concat(...headers, tcp({ payload: 'deep' }));
+  const d = new PacketDecoder();
+  const seg = d.decode(packet(ETH, ether(0x86dd, ipv6(chain, { next: 60 }))));
+  assert.ok(seg, 'decoded as TCP');
+  assert.equal(text(seg.payload), 'deep');
+  assert.equal(d.counters.malformed, 0);
+});
+
 test('ESP, No Next Header, UDP and other protocols are counted as non-TCP', () => {
   const d = new PacketDecoder();
   assert.equal(d.decode(packet(ETH, ether(0x86dd, ipv6(new Uint8Array(16), { next: 50 })))), undefined);

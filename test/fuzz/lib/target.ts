@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CoreOptions } from './core';
 
 /** Kinds of input, and the file extension a saved case gets. */
-export type InputKind = 'pcapng' | 'pcap' | 'hpack' | 'pb' | 'ndjson';
+export type InputKind = 'pcapng' | 'pcap' | 'hpack' | 'pb' | 'ndjson' | 'tcp';
 
 export interface FuzzInput {
   /** One line saying what the input is (sample and mutations, or the generator's shape). */
@@ -30,7 +30,7 @@ export interface Target {
   check(input: FuzzInput): void;
 }
 
-export const TARGET_NAMES = ['captures', 'h2', 'hpack', 'protobuf', 'pcapng', 'ndjson'] as const;
+export const TARGET_NAMES = ['captures', 'h2', 'hpack', 'protobuf', 'pcapng', 'ndjson', 'tcp'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export function loadTarget(name: string): Target {
@@ -45,5 +45,5 @@ export function loadTarget(name: string): Target {
 /** The target that reads a saved case of this kind (fuzz/cases/<target>/<name>.<kind>). */
 export function kindOf(file: string): InputKind | undefined {
   const ext = path.extname(file).slice(1);
-  return (['pcapng', 'pcap', 'hpack', 'pb', 'ndjson'] as const).find((k) => k === ext);
+  return (['pcapng', 'pcap', 'hpack', 'pb', 'ndjson', 'tcp'] as const).find((k) => k === ext);
 }

@@ -7,7 +7,8 @@
  *    to 2^53, more continuation octets than allowed), strings whose lengths lie, invalid Huffman codes
  *    (EOS, bad padding), indexes past the table, and plain noise; then one block of literals without
  *    indexing (they depend on no state), which must decode exactly: a bad block never poisons the next.
- * For both: decode() never throws, fields are strings, the table never exceeds its limit.
+ * For both: decode() never throws, fields are strings, the table never exceeds its limit, and no block
+ * decodes to a header list over maxHeaderListSize (one entry referenced 60,000 times included).
  *
  * Saved as `.hpack`: each block as a 32-bit big-endian length and its bytes; the sidecar's `expect` holds
  * the table size announced in SETTINGS and the lists expected (round trip) or the last block's (hostile).
@@ -69,6 +70,10 @@ const representation: fc.Arbitrary<Buffer> = fc.oneof(
   bigInt.map((n) => hpackSizeUpdate(n)),
   fc.integer({ min: 9, max: 40 }).map((k) => Buffer.from([0x3f, ...new Array(k).fill(0xff), 0x01])),
   fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
+  // Amplification: one entry inserted, then up to 60,000 one-octet references to it (§6.1, index 62): the
+  // decoded list must stay under maxHeaderListSize however large the entry and the count.
+  fc.tuple(fc.integer({ min: 0, max: 8000 }), fc.integer({ min: 1, max: 60_000 })).map(([len, refs]) =>
+    Buffer.concat([Buffer.from([0x40]), hpackString('x-amp'), hpackString('a'.repeat(len)), Buffer.alloc(refs, 0xbe)])),
 );
 
 const hostileArb = fc.record({
@@ -132,10 +137,16 @@ export const target: Target = {
       } catch (e) {
         throw new FuzzFailure(`HpackDecoder.decode threw on block ${k}: ${(e as Error).stack ?? String(e)}`, e);
       }
+      let listSize = 0;
       for (const f of result.headers) {
         if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== 'string' || typeof f[1] !== 'string') {
           throw new FuzzFailure(`block ${k}: a decoded field is not [string, string]: ${JSON.stringify(f)}`);
         }
+        // Characters, a lower bound of the octets the decoder counts (UTF-8 text: fewer characters than octets).
+        listSize += f[0].length + f[1].length + 32;
+      }
+      if (listSize > decoder.maxHeaderListSize) {
+        throw new FuzzFailure(`block ${k}: decoded header list of ${listSize} octets, over maxHeaderListSize ${decoder.maxHeaderListSize}`);
       }
       if (decoder.tableSize > decoder.maxTableSize || decoder.tableCapacity > decoder.maxTableSize) {
         throw new FuzzFailure(`block ${k}: dynamic table at ${decoder.tableSize}/${decoder.tableCapacity} octets, over its limit ${decoder.maxTableSize}`);
