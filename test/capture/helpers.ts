@@ -92,7 +92,12 @@ export interface Child {
 
 /** `grpctk ARGS`, with stdout kept as bytes and stderr as text. */
 export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
-  const proc = spawn(process.execPath, [...CLI_ARGS, ...args], {
+  return runLauncher(CLI_ARGS, args, options);
+}
+
+/** `node LAUNCHER ARGS` (a launcher other than this checkout's, such as a copy another user can read). */
+export function runLauncher(launcher: string[], args: string[], options: SpawnOptions = {}): Child {
+  const proc = spawn(process.execPath, [...launcher, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { GrpcCallTracker, headerObject } from '../../src/grpc/calls';
 import type { RecordSink } from '../../src/grpc/types';
@@ -8,7 +9,7 @@ import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/t
 import { loadSchemaSync, RAW_DECODER } from '../../src/protobuf/schema';
 import type { MessageDecoder } from '../../src/protobuf/types';
 
-const decoder = loadSchemaSync({ protoPaths: ['samples/protos'] });
+const decoder = loadSchemaSync({ protoPaths: [path.join(__dirname, '..', '..', 'samples', 'protos')] });
 const HelloRequest = decoder.root.lookupType('helloworld.HelloRequest');
 const HelloReply = decoder.root.lookupType('helloworld.HelloReply');
 
