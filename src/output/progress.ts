@@ -1,8 +1,19 @@
+import * as fs from 'fs';
+
 /**
  * Progress on stderr for long runs: bytes read of the total, packets, calls, rate, time left. Only when stderr
- * is a terminal and --quiet was not given; redrawn at most four times a second on one line, cleared at the end.
+ * is a terminal, stdout is not a pipe and --quiet was not given; redrawn at most four times a second on one
+ * line, cleared at the end.
+ *
+ * The line never mixes with the output: when stdout is the same terminal, the output edge clears it
+ * (clearForOutput) before every write, so output starts at the first column and the line is drawn again
+ * below it. On a pipe (`| less`, `| jq`) there is no progress at all: the reader of the pipe may be drawing
+ * on the terminal too (less), and a line written under it would overwrite what it shows.
  */
 export class Progress {
+  /** The progress line being drawn, if any (one per process: one input is read at a time). */
+  private static active: Progress | undefined;
+
   private last = 0;
   private readonly started = Date.now();
   private drawn = false;
@@ -14,7 +25,14 @@ export class Progress {
   ) {}
 
   static forStderr(quiet: boolean, totalBytes: number | undefined): Progress {
-    return new Progress(!quiet && Boolean(process.stderr.isTTY), totalBytes);
+    const p = new Progress(!quiet && Boolean(process.stderr.isTTY) && !stdoutIsPipe(), totalBytes);
+    if (p.enabled) Progress.active = p;
+    return p;
+  }
+
+  /** Erase the progress line, if one is drawn, before output goes to the terminal. */
+  static clearForOutput(): void {
+    Progress.active?.done();
   }
 
   update(bytesRead: number, packets: number, calls: number): void {
@@ -40,6 +58,14 @@ export class Progress {
   done(): void {
     if (this.drawn) this.stream.write('\r\x1b[K');
     this.drawn = false;
+  }
+}
+
+function stdoutIsPipe(): boolean {
+  try {
+    return fs.fstatSync(1).isFIFO() || fs.fstatSync(1).isSocket();
+  } catch {
+    return false;
   }
 }
 
