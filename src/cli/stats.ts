@@ -84,8 +84,9 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
       if (!(err instanceof InputError)) throw err;
       fault = err;
     }
-    const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
-    out.write(renderStats(tap.result(), flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    // A terminal: its width (80 at least), cells wrapped. A pipe or a file: no width, one line per row.
+    const width = !out.isTTY ? Infinity : Math.max(process.stdout.columns ?? 0, DEFAULT_TABLE_WIDTH);
+    out.write(renderStats(tap.result(), flags.format, { width, oneLine: !out.isTTY, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
     await out.close();
   } catch (err) {
     await out.abort();
