@@ -22,12 +22,17 @@ export class Progress {
     private readonly enabled: boolean,
     private readonly totalBytes: number | undefined,
     private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    if (enabled) Progress.active = this;
+  }
+
+  /** Whether to draw progress at all (see the class comment). */
+  static wanted(o: { quiet: boolean; stderrIsTTY: boolean; stdoutIsPipe: boolean }): boolean {
+    return !o.quiet && o.stderrIsTTY && !o.stdoutIsPipe;
+  }
 
   static forStderr(quiet: boolean, totalBytes: number | undefined): Progress {
-    const p = new Progress(!quiet && Boolean(process.stderr.isTTY) && !stdoutIsPipe(), totalBytes);
-    if (p.enabled) Progress.active = p;
-    return p;
+    return new Progress(Progress.wanted({ quiet, stderrIsTTY: Boolean(process.stderr.isTTY), stdoutIsPipe: stdoutIsPipe() }), totalBytes);
   }
 
   /** Erase the progress line, if one is drawn, before output goes to the terminal. */
