@@ -114,8 +114,14 @@ export function runLauncher(launcher: string[], args: string[], options: SpawnOp
   return child;
 }
 
+/**
+ * Hang guards, not speed checks: generous enough for a loaded two-core machine, where starting node and
+ * opening the capture alone can take several seconds.
+ */
+const WAIT_MS = 30_000;
+
 /** Resolves once `check()` is true; polls every 20 ms; rejects after `ms` with `what` and stderr so far. */
-export async function waitFor(check: () => boolean, what: string, ms = 8000, child?: Child): Promise<void> {
+export async function waitFor(check: () => boolean, what: string, ms = WAIT_MS, child?: Child): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${child ? `; stderr: ${child.stderr}` : ''}`);
@@ -125,10 +131,10 @@ export async function waitFor(check: () => boolean, what: string, ms = 8000, chi
 
 /** The capture is live once it says "Capturing on": packets from then on are in the file. */
 export function capturing(child: Child): Promise<void> {
-  return waitFor(() => child.stderr.includes('Capturing on') || child.proc.exitCode !== null, '"Capturing on"', 8000, child);
+  return waitFor(() => child.stderr.includes('Capturing on') || child.proc.exitCode !== null, '"Capturing on"', WAIT_MS, child);
 }
 
-export async function exitOf(child: Child, ms = 10000): Promise<number | null> {
+export async function exitOf(child: Child, ms = WAIT_MS): Promise<number | null> {
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), ms);
   const { code } = await child.exited;
   clearTimeout(timer);
