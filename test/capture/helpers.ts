@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { after } from 'node:test';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -90,6 +91,15 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Captures still running when a test file ends: a test that failed before stopping its capture would
+ * otherwise keep the file's process, and the whole run, waiting forever.
+ */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 /** `grpctk ARGS`, with stdout kept as bytes and stderr as text. */
 export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
   return runLauncher(CLI_ARGS, args, options);
@@ -102,6 +112,8 @@ export function runLauncher(launcher: string[], args: string[], options: SpawnOp
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   const child: Child = {
     proc,
     stdout: [],
