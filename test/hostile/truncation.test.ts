@@ -20,6 +20,8 @@ import { LONG } from '../long';
  * visits every block (every third in captures over 1 MB: every boundary would be quadratic).
  */
 const QUICK_BLOCKS = 40;
+/** The same for captures over 1 MB, where every cut decodes up to megabytes again. */
+const QUICK_BLOCKS_LARGE = 12;
 
 interface Rec {
   type: string;
@@ -51,7 +53,7 @@ for (const sample of loadSamples()) {
     });
     let packets = 0;
     // Every kind of cut is visited at any step: inside the file header, inside and after packet blocks.
-    const step = LONG ? (sample.bytes.length > 1_000_000 ? 3 : 1) : Math.max(1, Math.ceil(lay.blocks.length / QUICK_BLOCKS));
+    const step = LONG ? (sample.bytes.length > 1_000_000 ? 3 : 1) : Math.max(1, Math.ceil(lay.blocks.length / (sample.bytes.length > 1_000_000 ? QUICK_BLOCKS_LARGE : QUICK_BLOCKS)));
     lay.blocks.forEach((b, k) => {
       if (k % step !== 0 && k > 3 && k !== lay.blocks.length - 1) {
         if (packetBlocks[k]) packets++;
