@@ -23,6 +23,7 @@ import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
 import type { MessageDecoder, SchemaSources } from './protobuf/types';
 import { RecordReader } from './records/reader';
+import type { TimeOrigin } from './records/time';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
@@ -48,6 +49,8 @@ export interface PipelineOptions {
    * zero records with a warning (stats and export of an empty pipe: an honest zero).
    */
   requireInput?: boolean;
+  /** Set to the capture's start (its first packet; from NDJSON, the first record's time): relative times. */
+  origin?: TimeOrigin;
 }
 
 export interface PipelineSummary {
@@ -85,10 +88,11 @@ type Opened = Awaited<ReturnType<typeof openInput>>;
 
 async function readNdjson(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'ndjson', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
+  const origin = options.origin;
   const counting: RecordSink = {
-    message: (r) => { summary.messages++; sink.message(r); },
-    call: (r) => { summary.calls++; sink.call(r); },
-    frame: (r) => sink.frame?.(r),
+    message: (r) => { summary.messages++; origin?.setIso(r.ts); sink.message(r); },
+    call: (r) => { summary.calls++; origin?.setIso(r.start); sink.call(r); },
+    frame: (r) => { origin?.setIso(r.ts); sink.frame?.(r); },
   };
   const reader = new RecordReader(counting);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
@@ -198,7 +202,12 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
       : (r) => { summary.calls++; sink.call(r); },
     frame: options.frames ? (r) => sink.frame?.(r) : undefined,
   };
-  const core = createDecodeCore(decoder, counting, options, { packet: () => { summary.packets++; } });
+  const origin = options.origin;
+  const core = createDecodeCore(decoder, counting, options, {
+    packet: (p) => {
+      if (summary.packets++ === 0) origin?.set(p.tsSec, p.tsNsec);
+    },
+  });
   const reader = new CaptureReader(core.capture);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;

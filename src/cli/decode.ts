@@ -1,6 +1,6 @@
 /**
- * grpctk decode: every gRPC call in a capture, with metadata, messages and status; as text (default),
- * NDJSON (the record schema) or one JSON array.
+ * grpctk decode: every gRPC call in a capture, with metadata, messages and status; as text (one line per
+ * call, or every call in full with -V), NDJSON (the record schema) or one JSON array.
  */
 import { Command, Option } from 'commander';
 import { addDecodeOptions, DecodeFlags, pipelineOptionsFrom } from './options';
@@ -9,7 +9,8 @@ import { checkInput, readRecords, reportWarnings } from '../pipeline';
 import { openOutput } from '../output/sink';
 import { NdjsonWriter } from '../output/ndjson';
 import { JsonArrayWriter } from '../output/json';
-import { TextWriter, useColor } from '../output/text';
+import { MAX_VALUE_CHARS, TextWriter, useColor } from '../output/text';
+import { TimeOrigin } from '../records/time';
 import { CallGrouper, CallGroupSink } from '../output/group';
 import type { RecordSink } from '../grpc/types';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
@@ -21,6 +22,8 @@ interface Flags extends DecodeFlags {
   output?: string;
   frames?: boolean;
   color?: boolean;
+  verbose?: boolean;
+  full?: boolean;
 }
 
 export function register(program: Command): void {
@@ -31,6 +34,8 @@ export function register(program: Command): void {
     .option('-r, --read-file <file>', 'the capture to read (same as INPUT, as in tshark)')
     .addOption(new Option('-F, --format <format>', 'output format').choices(['text', 'ndjson', 'json']).default('text'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('-V, --verbose', 'text: every call in full (headers, messages, trailers) instead of one line per call')
+    .option('--full', `text: long values whole (default: cut at ${MAX_VALUE_CHARS} characters, with … and the full length)`)
     .option('--frames', 'also output every HTTP/2 frame')
     .option('--no-color', 'no colours in text output (also: NO_COLOR=1)');
   addDecodeOptions(cmd);
@@ -45,6 +50,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   const options = pipelineOptionsFrom(flags);
   options.frames = Boolean(flags.frames);
   options.requireInput = true;
+  const origin = (options.origin = new TimeOrigin());
   const filter = filterFromOptions(flags);
   const out = openOutput(flags.output);
   let json: JsonArrayWriter | undefined;
@@ -68,7 +74,9 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   } else {
     let target: CallGroupSink & { frame(f: FrameRecord): void };
     if (flags.format === 'json') target = json = new JsonArrayWriter(out);
-    else if (flags.format === 'text') target = new TextWriter(out, useColor(out.isTTY, flags.color));
+    else if (flags.format === 'text') {
+      target = new TextWriter(out, { color: useColor(out.isTTY, flags.color), verbose: flags.verbose, full: flags.full, origin });
+    }
     else {
       // NDJSON with a filter on the call's outcome: a call's messages wait for it.
       const w = (nd = new NdjsonWriter(out));

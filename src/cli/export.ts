@@ -15,7 +15,8 @@ import { ParquetRecordWriter } from '../output/parquet';
 import { escapeJson } from '../output/escape';
 import { openOutput } from '../output/sink';
 import { checkInput, readRecords, reportWarnings } from '../pipeline';
-import { pickPath, projectRecord, resolveColumns } from '../records/columns';
+import { columnReaders, defaultCsvColumns, projectRecord, resolveColumns } from '../records/columns';
+import { TimeOrigin } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { inputArgument } from './input';
 import { addDecodeOptions, type DecodeFlags, pipelineOptionsFrom } from './options';
@@ -66,6 +67,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   // the long-lived garbage incremental marking exists for; main() turns it off for the decode-only
   // workloads. Without it, exporting the 1 GB benchmark capture grew past 3 GB of heap between full GCs.
   if (flags.format === 'parquet') v8.setFlagsFromString('--incremental-marking');
+  const origin = (options.origin = new TimeOrigin());
   const out = openOutput(flags.output);
   let fault: InputError | undefined;
   try {
@@ -77,6 +79,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
       sanitize: flags.sanitize,
       bom: flags.bom,
       filter,
+      origin,
     });
     try {
       const summary = await readRecords(input, exporter, options, out);
@@ -109,6 +112,8 @@ export interface ExportOptions {
   sanitize?: boolean;
   bom?: boolean;
   filter?: RecordFilter;
+  /** The capture's start, for the `*_relative_s` columns (set by the pipeline at the first packet). */
+  origin?: TimeOrigin;
 }
 
 /**
@@ -133,20 +138,25 @@ export class RecordExporter implements RecordSink {
 
   constructor(write: (text: string) => void, private readonly options: ExportOptions) {
     const type = options.records === 'calls' ? 'call' : 'message';
-    const columns = options.columns !== undefined || options.format === 'csv' ? resolveColumns(type, options.columns) : null;
+    // CSV by default: the record's fields and the spreadsheet columns of its times.
+    const columns =
+      options.columns !== undefined || options.format === 'csv'
+        ? resolveColumns(type, options.columns, '--columns', defaultCsvColumns(type))
+        : null;
+    const readers = columns ? columnReaders(type, columns, options.origin) : [];
     switch (options.format) {
       case 'csv': {
         const csv = new CsvWriter(write, columns!, { sanitize: options.sanitize, bom: options.bom });
-        this.emit = (r) => csv.row(columns!.map((c) => pickPath(r, c)));
+        this.emit = (r) => csv.row(readers.map((read) => read(r)));
         this.finish = () => csv.end();
         break;
       }
       case 'ndjson':
-        this.emit = (r) => write(escapeJson(JSON.stringify(columns ? projectRecord(r, columns) : r)) + '\n');
+        this.emit = (r) => write(escapeJson(JSON.stringify(columns ? projectRecord(r, columns, readers) : r)) + '\n');
         this.finish = () => undefined;
         break;
       case 'json':
-        this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + escapeJson(JSON.stringify(columns ? projectRecord(r, columns) : r)));
+        this.emit = (r) => write((this.count === 0 ? '[\n' : ',\n') + escapeJson(JSON.stringify(columns ? projectRecord(r, columns, readers) : r)));
         this.finish = () => write(this.count === 0 ? '[]\n' : '\n]\n');
         break;
       case 'parquet': {

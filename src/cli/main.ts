@@ -17,7 +17,8 @@ import { escapeCell } from '../output/escape';
 export function buildProgram(): Command {
   const program = new Command('grpctk')
     .description('Decode, summarize, export and split gRPC calls from packet captures (pcap, pcapng, gzip)')
-    .version(version, '-V, --version')
+    // --version only: -V is decode's --verbose, as in tshark.
+    .version(version, '--version')
     // Usage errors are one line too, in grpctk's voice: "grpctk: unknown option '--x' (see grpctk decode --help)".
     .configureOutput({
       outputError: (text, write) => write(`grpctk: ${text.replace(/^error: /, '').trim()} (see --help)\n`),

@@ -114,10 +114,11 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
       if (!(err instanceof InputError)) throw err;
       fault = err;
     }
-    const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
+    // A terminal: its width (80 at least), cells wrapped. A pipe or a file: no width, one line per row.
+    const width = !out.isTTY ? Infinity : Math.max(process.stdout.columns ?? 0, DEFAULT_TABLE_WIDTH);
     const result = tap.result({ mergeable: flags.format === 'json' });
     // A fault before the first call leaves nothing to show: no empty table before the reason.
-    if (!(fault && result.total.calls === 0)) out.write(renderStats(result, flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    if (!(fault && result.total.calls === 0)) out.write(renderStats(result, flags.format, { width, oneLine: !out.isTTY, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
     await out.close();
   } catch (err) {
     await out.abort();

@@ -14,8 +14,9 @@
  * - Header objects keep names as sent (lower case), pseudo-headers included (`:path`, `:status`…, as
  *   Wireshark shows them); repeated names are joined with ", "; `-bin` values are shown as canonical padded
  *   base64 of their decoded bytes.
- * - Trailers-only responses (one response HEADERS with END_STREAM): that block is both `response_headers`
- *   and `trailers`, so `trailers["grpc-status"]` is always where a status is.
+ * - Trailers-Only responses (one response HEADERS with END_STREAM, gRPC's PROTOCOL-HTTP2 "Trailers-Only"):
+ *   that block is reported once, as `trailers` (so `trailers["grpc-status"]` is always where a status is),
+ *   with `response_headers` empty and `trailers_only: true`, as it went on the wire.
  * - A call ends at the later END_STREAM of the two directions, or at RST_STREAM, or at a GOAWAY whose
  *   last_stream_id is below it (then `reset` is the error name; an RST_STREAM(NO_ERROR) after the response
  *   has ended is the normal close of RFC 9113 §8.1 and leaves `reset` null). Calls still open when the
@@ -130,6 +131,8 @@ interface Call {
   responseHeaders: Record<string, string>;
   trailers: Record<string, string>;
   responseHeadersSeen: boolean;
+  /** The response was one HEADERS block with END_STREAM: reported once, as trailers. */
+  trailersOnly: boolean;
   status: number | null;
   grpcMessage: string | null;
   timeoutMs: number | null;
@@ -468,7 +471,9 @@ export class GrpcCallTracker implements Http2Sink {
       }
       call.provisional = false;
       call.responseHeadersSeen = true;
-      call.responseHeaders = this.headerObject(state, HeaderSlot.RESPONSE, ev.headers);
+      // Trailers-Only: the block is the trailers, shown once (see the file comment).
+      if (ev.endStream) call.trailersOnly = true;
+      else call.responseHeaders = this.headerObject(state, HeaderSlot.RESPONSE, ev.headers);
       const s = firstValue(ev.headers, ':status');
       if (s !== undefined) {
         const n = Number(s);
@@ -605,6 +610,7 @@ export class GrpcCallTracker implements Http2Sink {
       responseHeaders: {},
       trailers: {},
       responseHeadersSeen: false,
+      trailersOnly: false,
       status: null,
       grpcMessage: null,
       timeoutMs: null,
@@ -678,6 +684,7 @@ export class GrpcCallTracker implements Http2Sink {
       last_frame: call.lastFrame,
       timeout_ms: call.timeoutMs,
     };
+    if (call.trailersOnly) rec.trailers_only = true;
     if (call.statusDetails !== undefined) rec.status_details = call.statusDetails;
     if (call.errors.length > 0) {
       rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;

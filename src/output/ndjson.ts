@@ -222,6 +222,7 @@ export class NdjsonEncoder {
     this.ascii(',"first_frame":' + num(r.first_frame) + ',"last_frame":' + num(r.last_frame));
     // Optional fields: JSON.stringify leaves out those that are undefined.
     if (r.timeout_ms !== undefined) this.ascii(',"timeout_ms":' + num(r.timeout_ms));
+    if (r.trailers_only !== undefined) this.ascii(',"trailers_only":' + (r.trailers_only ? 'true' : 'false'));
     if (r.status_details !== undefined) this.member(K_STATUS_DETAILS, r.status_details);
     if (r.errors !== undefined) this.member(K_ERRORS, r.errors);
     this.raw(B_END);

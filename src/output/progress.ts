@@ -1,8 +1,19 @@
+import * as fs from 'fs';
+
 /**
  * Progress on stderr for long runs: bytes read of the total, packets, calls, rate, time left. Only when stderr
- * is a terminal and --quiet was not given; redrawn at most four times a second on one line, cleared at the end.
+ * is a terminal, stdout is not a pipe and --quiet was not given; redrawn at most four times a second on one
+ * line, cleared at the end.
+ *
+ * The line never mixes with the output: when stdout is the same terminal, the output edge clears it
+ * (clearForOutput) before every write, so output starts at the first column and the line is drawn again
+ * below it. On a pipe (`| less`, `| jq`) there is no progress at all: the reader of the pipe may be drawing
+ * on the terminal too (less), and a line written under it would overwrite what it shows.
  */
 export class Progress {
+  /** The progress line being drawn, if any (one per process: one input is read at a time). */
+  private static active: Progress | undefined;
+
   private last = 0;
   private readonly started = Date.now();
   private drawn = false;
@@ -11,10 +22,22 @@ export class Progress {
     private readonly enabled: boolean,
     private readonly totalBytes: number | undefined,
     private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    if (enabled) Progress.active = this;
+  }
+
+  /** Whether to draw progress at all (see the class comment). */
+  static wanted(o: { quiet: boolean; stderrIsTTY: boolean; stdoutIsPipe: boolean }): boolean {
+    return !o.quiet && o.stderrIsTTY && !o.stdoutIsPipe;
+  }
 
   static forStderr(quiet: boolean, totalBytes: number | undefined): Progress {
-    return new Progress(!quiet && Boolean(process.stderr.isTTY), totalBytes);
+    return new Progress(Progress.wanted({ quiet, stderrIsTTY: Boolean(process.stderr.isTTY), stdoutIsPipe: stdoutIsPipe() }), totalBytes);
+  }
+
+  /** Erase the progress line, if one is drawn, before output goes to the terminal. */
+  static clearForOutput(): void {
+    Progress.active?.done();
   }
 
   update(bytesRead: number, packets: number, calls: number): void {
@@ -40,6 +63,14 @@ export class Progress {
   done(): void {
     if (this.drawn) this.stream.write('\r\x1b[K');
     this.drawn = false;
+  }
+}
+
+function stdoutIsPipe(): boolean {
+  try {
+    return fs.fstatSync(1).isFIFO() || fs.fstatSync(1).isSocket();
+  } catch {
+    return false;
   }
 }
 

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GrpctkError, EXIT_INPUT, EXIT_OK } from '../errors';
+import { Progress } from './progress';
 
 /** Thrown when the consumer of stdout went away; the CLI exits 0 without a message. */
 export class OutputClosed extends GrpctkError {
@@ -101,6 +102,7 @@ class StreamOutput implements Output {
   writeBytes(bytes: Uint8Array): void {
     if (this.failure) throw this.failure;
     this.flush();
+    if (this.isTTY) Progress.clearForOutput();
     this.stream.write(bytes);
   }
 
@@ -109,6 +111,8 @@ class StreamOutput implements Output {
     const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
+    // Output on the terminal where progress is drawn: the line goes first (see ./progress.ts).
+    if (this.isTTY) Progress.clearForOutput();
     this.stream.write(text);
   }
 

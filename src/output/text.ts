@@ -1,12 +1,26 @@
 /**
- * The default view of `grpctk decode`: one block per call, in the order calls end, readable like grpcurl's
- * output. Every string that came from the capture goes through escapeText/escapeJson: control characters
- * become visible escapes, UTF-8 stays. Colours only when asked for (a TTY without NO_COLOR).
+ * The text views of `grpctk decode`, in tshark's habit:
+ *  - the summary (default): one line per call, in the order calls end: time, time since the capture's
+ *    start, duration, client → server, method, status, then messages and bytes each way;
+ *  - the full view (-V, --verbose): one block per call in the wire's order (request headers, request
+ *    messages, response headers, response messages, trailers), each message with its time from the call's
+ *    start. A Trailers-Only response is shown once, as such.
+ * Long values (a header, a grpc-message, a string inside a body) are cut at MAX_VALUE_CHARS with `…` and
+ * their full length, unless --full; the NDJSON, JSON and CSV outputs always carry them whole.
+ * Every string that came from the capture goes through escapeText/escapeJson: control characters become
+ * visible escapes, UTF-8 stays. Colours only when asked for (a TTY without NO_COLOR).
  */
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import { msBetween, TimeOrigin } from '../records/time';
 import { escapeJson, escapeText } from './escape';
 import type { CallGroupSink } from './group';
 import type { Output } from './sink';
+
+/**
+ * Longest value shown whole in the text view, in characters: a screenful of a terminal line or two,
+ * enough for any header, path or ordinary string field; a 100 KB bytes field becomes one short line.
+ */
+export const MAX_VALUE_CHARS = 200;
 
 interface Palette {
   bold(s: string): string;
@@ -41,47 +55,117 @@ export function formatDuration(ms: number | null): string {
 
 /** Lines gathered before a write: a call with 100,000 messages is written in pieces, not as one string. */
 const TEXT_BATCH_LINES = 512;
+/** Seconds as tshark prints relative times: six decimals. */
+function formatSeconds(s: number | null): string {
+  return s === null ? '-' : s.toFixed(6);
+}
+
+/**
+ * `s` cut to `max` characters with `…` and the full length, or whole when it fits (or max is Infinity).
+ * Never splits a surrogate pair.
+ */
+export function cutValue(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${s.slice(0, end)}… (${s.length.toLocaleString('en-US')} chars)`;
+}
+
+export interface TextOptions {
+  color: boolean;
+  /** The full block per call (-V) instead of one line. */
+  verbose?: boolean;
+  /** Values whole, however long (--full). */
+  full?: boolean;
+  /** The capture's start, for relative times (set by the pipeline as the first packet goes by). */
+  origin?: TimeOrigin;
+}
 
 export class TextWriter implements CallGroupSink {
   private readonly c: Palette;
+  private readonly verbose: boolean;
+  private readonly max: number;
+  private readonly origin: TimeOrigin;
 
-  constructor(private readonly out: Output, color: boolean) {
-    this.c = color ? ANSI : PLAIN;
+  constructor(private readonly out: Output, options: TextOptions) {
+    this.c = options.color ? ANSI : PLAIN;
+    this.verbose = options.verbose === true;
+    this.max = options.full ? Infinity : MAX_VALUE_CHARS;
+    this.origin = options.origin ?? new TimeOrigin();
   }
 
   group(call: CallRecord, messages: MessageRecord[]): void {
+    if (this.verbose) this.block(call, messages);
+    else this.out.write(this.line(call) + '\n');
+  }
+
+  /**
+   * One line: time, time since the capture's start, duration, client → server, method, status, then the
+   * request and response messages and bytes, and the grpc-message when there is one.
+   */
+  private line(call: CallRecord): string {
+    const c = this.c;
+    const rel = formatSeconds(this.origin.secondsTo(call.start)).padStart(12);
+    const dur = formatDuration(call.duration_ms).padStart(10);
+    const ends = `${this.text(call.client)} → ${this.text(call.server)}`;
+    const method = c.bold(this.text(call.method || '(unknown method)'));
+    const counts = `→ ${plural(call.request_messages, 'msg')} ${formatBytes(call.request_bytes)}, ← ${plural(call.response_messages, 'msg')} ${formatBytes(call.response_bytes)}`;
+    let line = `${call.start} ${rel} ${dur}  ${ends}  ${method}  ${this.outcome(call)}  ${counts}`;
+    if (call.grpc_message !== null) line += `  ${c.dim(`"${this.text(call.grpc_message)}"`)}`;
+    if ((call.errors ?? []).length > 0) line += `  ${c.warn(`(${plural(call.errors!.length, 'problem')}: -V shows them)`)}`;
+    return line;
+  }
+
+  private block(call: CallRecord, messages: MessageRecord[]): void {
     const c = this.c;
     const lines: string[] = [];
-    const outcome = this.outcome(call);
-    lines.push(`${c.bold(escapeText(call.method || '(unknown method)'))}  ${outcome}  ${formatDuration(call.duration_ms)}`);
-    const where = `tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${escapeText(call.client)} → ${escapeText(call.server)}`;
+    lines.push(`${c.bold(this.text(call.method || '(unknown method)'))}  ${this.outcome(call)}  ${formatDuration(call.duration_ms)}`);
+    const where = `tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${this.text(call.client)} → ${this.text(call.server)}`;
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
-    lines.push(c.dim(`  ${where} · ${span} · ${call.start}`));
+    const rel = this.origin.secondsTo(call.start);
+    lines.push(c.dim(`  ${where} · ${span} · ${call.start}${rel === null ? '' : ` (${formatSeconds(rel)} s)`}`));
+    // The wire's order: the request (headers, messages), then the response (headers, messages, trailers).
     this.headers(lines, 'request headers', call.request_headers);
     for (const m of messages) {
-      this.message(lines, m);
+      if (m.direction !== 'request') continue;
+      this.message(lines, m, call.start);
       if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
     }
     this.headers(lines, 'response headers', call.response_headers);
-    this.headers(lines, 'trailers', call.trailers);
-    if (call.grpc_message !== null) lines.push(`  message: ${escapeText(call.grpc_message)}`);
+    for (const m of messages) if (m.direction === 'response') this.message(lines, m, call.start);
+    this.headers(lines, call.trailers_only ? 'trailers-only response' : 'trailers', call.trailers);
+    if (call.grpc_message !== null) lines.push(`  message: ${this.text(call.grpc_message)}`);
     if (call.status_details !== undefined && call.status_details !== null) {
       lines.push('  status details:');
-      lines.push(indent(escapeJson(JSON.stringify(call.status_details, null, 2)), '    '));
+      lines.push(indent(this.json(call.status_details), '    '));
     }
-    for (const e of call.errors ?? []) lines.push(c.warn(`  ! ${escapeText(e)}`));
-    this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
+    for (const e of call.errors ?? []) lines.push(c.warn(`  ! ${this.text(e)}`));
+    this.out.write(lines.join('\n') + '\n\n');
   }
 
   partial(messages: MessageRecord[]): void {
     if (messages.length === 0) return;
     const m0 = messages[0];
+    const c = this.c;
+    const ends = `${this.text(m0.client)} → ${this.text(m0.server)}`;
+    if (!this.verbose) {
+      const req = messages.filter((m) => m.direction === 'request');
+      const resp = messages.filter((m) => m.direction === 'response');
+      const bytes = (ms: MessageRecord[]) => formatBytes(ms.reduce((n, m) => n + m.length, 0));
+      const rel = formatSeconds(this.origin.secondsTo(m0.ts)).padStart(12);
+      this.out.write(
+        `${m0.ts} ${rel} ${'-'.padStart(10)}  ${ends}  ${c.bold(this.text(m0.method || '(unknown method)'))}  ${c.warn('(call in progress)')}  ` +
+          `→ ${plural(req.length, 'msg')} ${bytes(req)}, ← ${plural(resp.length, 'msg')} ${bytes(resp)} so far\n`,
+      );
+      return;
+    }
     const lines = [
-      `${this.c.bold(escapeText(m0.method || '(unknown method)'))}  ${this.c.warn('(call in progress)')}`,
-      this.c.dim(`  tcp.stream ${m0.tcp_stream} · stream ${m0.stream} · ${escapeText(m0.client)} → ${escapeText(m0.server)}`),
+      `${c.bold(this.text(m0.method || '(unknown method)'))}  ${c.warn('(call in progress)')}`,
+      c.dim(`  tcp.stream ${m0.tcp_stream} · stream ${m0.stream} · ${ends}`),
     ];
     for (const m of messages) {
-      this.message(lines, m);
+      this.message(lines, m, null);
       if (lines.length >= TEXT_BATCH_LINES) this.out.write(lines.splice(0).join('\n') + '\n');
     }
     this.out.write(lines.length === 0 ? '\n' : lines.join('\n') + '\n\n');
@@ -90,6 +174,16 @@ export class TextWriter implements CallGroupSink {
   frame(f: FrameRecord): void {
     const arrow = f.direction === 'request' ? '→' : '←';
     this.out.write(this.c.dim(`frame ${f.frame} · tcp.stream ${f.tcp_stream} ${arrow} ${escapeText(f.frame_type)} stream ${f.stream} flags 0x${f.flags.toString(16).padStart(2, '0')} length ${f.length}`) + '\n');
+  }
+
+  /** A captured string for the terminal: cut when long, control characters escaped. */
+  private text(s: string): string {
+    return escapeText(cutValue(s, this.max));
+  }
+
+  /** A JSON value for the terminal: two-space indented, strings cut when long. */
+  private json(v: unknown): string {
+    return escapeJson(prettyJson(v, this.max, ''));
   }
 
   private outcome(call: CallRecord): string {
@@ -111,48 +205,45 @@ export class TextWriter implements CallGroupSink {
     const names = Object.keys(headers);
     if (names.length === 0) return;
     lines.push(`  ${title}:`);
-    for (const name of names) lines.push(`    ${escapeText(name)}: ${escapeText(headers[name])}`);
+    for (const name of names) lines.push(`    ${this.text(name)}: ${this.text(headers[name])}`);
   }
 
-  private message(lines: string[], m: MessageRecord): void {
+  private message(lines: string[], m: MessageRecord, callStart: string | null): void {
     const c = this.c;
     const arrow = m.direction === 'request' ? '→ request' : '← response';
-    const type = m.message_type ? escapeText(m.message_type) : 'raw';
-    const flags = m.compressed ? `, ${escapeText(m.encoding ?? 'compressed')}` : '';
-    lines.push(`  ${c.bold(arrow)} #${m.index} ${type} (${m.length} bytes${flags}) · frame ${m.frame}`);
-    if (m.error) lines.push(c.warn(`    ! ${escapeText(m.error)}`));
-    if (m.body !== null && m.body !== undefined) lines.push(indent(escapeJson(bodyText(m.body)), '    '));
+    const type = m.message_type ? this.text(m.message_type) : 'raw';
+    const flags = m.compressed ? `, ${this.text(m.encoding ?? 'compressed')}` : '';
+    const after = callStart === null ? null : msBetween(callStart, m.ts);
+    const when = after === null ? '' : ` · +${formatDuration(after)}`;
+    lines.push(`  ${c.bold(arrow)} #${m.index} ${type} (${m.length} bytes${flags}) · frame ${m.frame}${when}`);
+    if (m.error) lines.push(c.warn(`    ! ${this.text(m.error)}`));
+    if (m.body !== null && m.body !== undefined) lines.push(indent(this.json(m.body), '    '));
   }
 }
 
 /**
- * Longest string of a body the text view shows, in characters; a longer one is cut and says how much is
- * left out (NDJSON and JSON keep it whole). A person does not read a 30-megabyte base64 string, and drawing
- * it costs several copies of it (stringify, escape, indent, join): a record of one long line took 2.2 GB.
+ * JSON.stringify(v, null, 2), with every string longer than `max` cut as cutValue cuts it: the mark and
+ * the length go inside the quotes, so the shape of the value stays as it is.
  */
-export const TEXT_MAX_STRING_CHARS = 64 * 1024;
-
-/** The body as indented JSON, long strings cut (see TEXT_MAX_STRING_CHARS). */
-function bodyText(body: unknown): string {
-  if (!hasLongString(body)) return JSON.stringify(body, null, 2);
-  return JSON.stringify(body, (_k, v: unknown) =>
-    typeof v === 'string' && v.length > TEXT_MAX_STRING_CHARS
-      ? `${v.slice(0, TEXT_MAX_STRING_CHARS)}… (${v.length - TEXT_MAX_STRING_CHARS} more characters; -F ndjson shows them all)`
-      : v, 2);
+export function prettyJson(v: unknown, max: number, pad: string): string {
+  if (typeof v === 'string') return JSON.stringify(cutValue(v, max));
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const inner = pad + '  ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + prettyJson(x, max, inner)).join(',\n')}\n${pad}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(cutValue(k, max))}: ${prettyJson(x, max, inner)}`).join(',\n')}\n${pad}}`;
 }
 
-/** Whether a string longer than TEXT_MAX_STRING_CHARS is anywhere in `value` (iterative: bodies may be deep). */
-function hasLongString(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') {
-      if (v.length > TEXT_MAX_STRING_CHARS) return true;
-    } else if (v !== null && typeof v === 'object') {
-      for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push(x);
-    }
-  }
-  return false;
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatBytes(n: number): string {
+  return `${n.toLocaleString('en-US')} B`;
 }
 
 function indent(text: string, pad: string): string {

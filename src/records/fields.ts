@@ -71,6 +71,7 @@ export const CALL_FIELDS: readonly FieldSpec[] = [
   f('response_bytes', 'integer', 'sum of response message lengths'),
   f('complete', 'boolean', 'the stream ended within the capture'),
   f('reset', 'string', 'RST_STREAM/GOAWAY error name', nullable),
+  f('trailers_only', 'boolean', 'the response was Trailers-Only: one HEADERS block, in trailers', optional),
   f('timeout_ms', 'number', 'grpc-timeout in milliseconds', optional),
   f('first_frame', 'integer', 'first packet of the call'),
   f('last_frame', 'integer', 'last packet of the call'),

@@ -35,6 +35,33 @@ export function grpcStatusCode(name: string): number | undefined {
  * end).
  */
 export const NO_STATUS = 'NONE';
+
+/**
+ * The label of calls whose status could not be read: no grpc-status, yet nothing says the call failed
+ * (not reset, no HTTP error): the trailers were lost to a gap or to HPACK state from before the capture,
+ * or had not come when the capture ended. Counted apart, never as errors.
+ */
+export const STATUS_UNKNOWN = 'STATUS_UNKNOWN';
+
+/**
+ * What a call record says of its outcome, for every aggregate (stats, reports):
+ *  - `ok`: grpc-status 0;
+ *  - `error`: any other grpc-status; or none, and the stream was reset (RST_STREAM, GOAWAY) or the
+ *    response was an HTTP error (a proxy's 503): the client saw a failure;
+ *  - `unknown`: no grpc-status and none of those: the status could not be read (see STATUS_UNKNOWN).
+ */
+export type CallOutcome = 'ok' | 'error' | 'unknown';
+export function callOutcome(c: { status: number | null; reset: string | null; http_status: number | null }): CallOutcome {
+  if (c.status !== null) return c.status === 0 ? 'ok' : 'error';
+  if (c.reset !== null) return 'error';
+  if (c.http_status !== null && c.http_status !== 200) return 'error';
+  return 'unknown';
+}
+
+/** The label a call is counted under in aggregates: statusLabel, or STATUS_UNKNOWN when it could not be read. */
+export function outcomeLabel(c: { status: number | null; status_name: string | null; reset: string | null; http_status: number | null }): string {
+  return c.status === null && callOutcome(c) === 'unknown' ? STATUS_UNKNOWN : statusLabel(c.status, c.status_name);
+}
 export function statusLabel(status: number | null, statusName: string | null): string {
   if (statusName) return statusName;
   if (status === null) return NO_STATUS;

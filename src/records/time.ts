@@ -153,3 +153,45 @@ export function formatIsoTimeNs(ns: bigint): string {
   }
   return formatTimestamp(Number(seconds), Number(nanos));
 }
+
+/**
+ * The origin of relative times, as tshark's `frame.time_relative`: the capture's first packet. Reading
+ * NDJSON, the packets are not there: the first record's time (a message's `ts`, a call's `start`) stands in
+ * for it. Set once, by the pipeline, before the first record is handed on; views read it as records come.
+ */
+export class TimeOrigin {
+  private seconds = Number.NaN;
+  private nanos = 0;
+  private readonly scratch: IsoInstant = { seconds: 0, nanos: 0 };
+
+  get known(): boolean {
+    return !Number.isNaN(this.seconds);
+  }
+
+  /** The first packet's time (a later call is ignored). */
+  set(seconds: number, nanos: number): void {
+    if (this.known) return;
+    this.seconds = seconds;
+    this.nanos = nanos;
+  }
+
+  /** The first record's time, from its text (a later call, or a text that is not a time, is ignored). */
+  setIso(text: string): void {
+    if (this.known || !parseIsoTimeInto(text, this.scratch)) return;
+    this.set(this.scratch.seconds, this.scratch.nanos);
+  }
+
+  /** Seconds from the origin to the time `text`, or null when either is unknown. */
+  secondsTo(text: string | null): number | null {
+    if (!this.known || text === null || !parseIsoTimeInto(text, this.scratch)) return null;
+    return ((this.scratch.seconds - this.seconds) * 1e9 + (this.scratch.nanos - this.nanos)) / 1e9;
+  }
+}
+
+/** Milliseconds from the time `from` to the time `to` (record texts), or null when either is not a time. */
+export function msBetween(from: string, to: string): number | null {
+  const a: IsoInstant = { seconds: 0, nanos: 0 };
+  const b: IsoInstant = { seconds: 0, nanos: 0 };
+  if (!parseIsoTimeInto(from, a) || !parseIsoTimeInto(to, b)) return null;
+  return durationMs(a.seconds, a.nanos, b.seconds, b.nanos);
+}

@@ -71,6 +71,11 @@ export interface CallRecord {
   reset: string | null;
   first_frame: number;
   last_frame: number;
+  /**
+   * True when the response was Trailers-Only (one HEADERS block with END_STREAM): that block is in
+   * `trailers` and `response_headers` is empty. Absent otherwise.
+   */
+  trailers_only?: boolean;
   /** grpc-timeout in milliseconds, when the request carried one. */
   timeout_ms?: number | null;
   /** grpc-status-details-bin decoded as google.rpc.Status, when present. */

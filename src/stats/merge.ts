@@ -17,6 +17,7 @@ import { parseIsoTimeNs } from '../records/time';
 import { buildHistogram, histogramPercentile, round, type LatencySummary } from './latency';
 import {
   comparator,
+  keepOuterTogether,
   MERGE_STATE_VERSION,
   orderedStatus,
   seriesOf,
@@ -92,6 +93,7 @@ interface MergedInterval extends IntervalState {
 class MergedGroup {
   calls = 0;
   errors = 0;
+  unknown = 0;
   status = new Map<string, number>();
   latency = new MergedLatency();
   requestMessages = 0;
@@ -112,6 +114,7 @@ class MergedGroup {
     if (m.version !== MERGE_STATE_VERSION) throw new InputError(`${where}: merge state version ${m.version}, this grpctk reads ${MERGE_STATE_VERSION}`);
     this.calls += count(g.calls, `${where}.calls`);
     this.errors += count(g.errors, `${where}.errors`);
+    this.unknown += count(g.status_unknown ?? 0, `${where}.status_unknown`);
     for (const [label, n] of Object.entries(g.status ?? {})) this.status.set(label, (this.status.get(label) ?? 0) + count(n, `${where}.status`));
     this.requestMessages += count(g.request_messages, `${where}.request_messages`);
     this.responseMessages += count(g.response_messages, `${where}.response_messages`);
@@ -145,8 +148,13 @@ class MergedGroup {
     }
   }
 
-  result(by: GroupBy[], intervalNs: bigint | null, mergeable: boolean): GroupStats {
-    const spanSeconds = this.first !== null && this.last !== null ? Number(this.last.ns - this.first.ns) / 1e9 : 0;
+  /** Seconds from the earliest first to the latest last. */
+  spanSeconds(): number {
+    return this.first !== null && this.last !== null ? Number(this.last.ns - this.first.ns) / 1e9 : 0;
+  }
+
+  /** As the stats tap does: every group's rate over the whole input's span (`spanSeconds`, `inputCalls`). */
+  result(by: GroupBy[], intervalNs: bigint | null, mergeable: boolean, spanSeconds: number, inputCalls: number): GroupStats {
     const head: Pick<GroupStats, 'key'> = {};
     if (by.length > 0) head.key = this.key ?? null;
     const out: GroupStats = {
@@ -154,7 +162,8 @@ class MergedGroup {
       calls: this.calls,
       status: orderedStatus(this.status),
       errors: this.errors,
-      error_rate: this.calls === 0 ? 0 : round(this.errors / this.calls),
+      status_unknown: this.unknown,
+      error_rate: this.calls - this.unknown === 0 ? 0 : round(this.errors / (this.calls - this.unknown)),
       latency_ms: this.latency.summary(),
       request_messages: this.requestMessages,
       response_messages: this.responseMessages,
@@ -162,7 +171,7 @@ class MergedGroup {
       response_bytes: this.responseBytes,
       first: this.first?.text ?? null,
       last: this.last?.text ?? null,
-      calls_per_second: spanSeconds > 0 ? round(this.calls / spanSeconds, 3) : null,
+      calls_per_second: spanSeconds > 0 && inputCalls >= 2 ? round(this.calls / spanSeconds, 3) : null,
     };
     if (intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
     if (mergeable) out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: this.latency.sum, latency_hdr: this.latency.encodedHistogram() };
@@ -249,10 +258,12 @@ export function mergeStats(shards: StatsShard[], options: { sort?: SortKey; merg
     total.add(s.result.total, intervalNs, `${s.name}: total`);
   }
   const mergeable = options.mergeable ?? false;
+  const merged = [...groups.values()].map((g) => g.result(by, intervalNs, mergeable, total.spanSeconds(), total.calls)).sort(comparator(options.sort ?? 'calls'));
+  if (by.length > 1) keepOuterTogether(merged, by[0]);
   const out: StatsResult = {
     by,
-    groups: [...groups.values()].map((g) => g.result(by, intervalNs, mergeable)).sort(comparator(options.sort ?? 'calls')),
-    total: total.result([], intervalNs, mergeable),
+    groups: merged,
+    total: total.result([], intervalNs, mergeable, total.spanSeconds(), total.calls),
   };
   if (intervalMs !== undefined) out.interval_ms = intervalMs;
   return out;

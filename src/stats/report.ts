@@ -13,14 +13,21 @@ export const STATS_FORMATS: readonly StatsFormat[] = ['table', 'json', 'csv'];
 /** Key cell of the total row in CSV (first key column; the others empty) and in tables. */
 export const TOTAL_LABEL = 'TOTAL';
 
-export function renderStats(result: StatsResult, format: StatsFormat, options: { width?: number; csv?: CsvOptions } = {}): string {
+export interface TableOptions {
+  /** Total width of a table; Infinity: as wide as its rows (output that is not a terminal). */
+  width?: number;
+  /** Every row on one line (keys joined by ` / `, statuses by `, `): for grep, when not on a terminal. */
+  oneLine?: boolean;
+}
+
+export function renderStats(result: StatsResult, format: StatsFormat, options: TableOptions & { csv?: CsvOptions } = {}): string {
   switch (format) {
     case 'json':
       return escapeJson(JSON.stringify(result, null, 2)) + '\n';
     case 'csv':
       return renderStatsCsv(result, options.csv);
     case 'table':
-      return renderStatsTable(result, options.width);
+      return renderStatsTable(result, options);
   }
 }
 
@@ -48,6 +55,7 @@ export function renderStatsCsv(result: StatsResult, options: CsvOptions = {}): s
       ...result.by,
       'calls',
       'errors',
+      'status_unknown',
       'error_rate',
       'latency_count',
       ...LATENCY_COLUMNS.map((c) => `${c}_ms`),
@@ -64,6 +72,7 @@ export function renderStatsCsv(result: StatsResult, options: CsvOptions = {}): s
       ...key,
       g.calls,
       g.errors,
+      g.status_unknown,
       g.error_rate,
       g.latency_ms.count,
       ...LATENCY_COLUMNS.map((c) => g.latency_ms[c]),
@@ -106,9 +115,12 @@ const TITLES: Record<GroupBy, string> = {
  * bytes and rate. With an interval, a table per group (and the total) of calls, errors and p99 per
  * interval. min and mean are in the JSON and CSV outputs.
  */
-export function renderStatsTable(result: StatsResult, width?: number): string {
+export function renderStatsTable(result: StatsResult, options: TableOptions = {}): string {
+  const width = options.width;
+  // On a terminal, cells may take several lines; elsewhere a row is one line, so grep finds it whole.
+  const nl = (sep: string) => (options.oneLine ? sep : '\n');
   const groupHead = result.by.length > 0 ? result.by.map((b) => TITLES[b]).join(' / ') : 'Calls';
-  const label = (g: GroupStats | null) => (g === null ? 'Total' : keyValues(result.by, g.key).map((v) => (v === null ? '(none)' : escapeCell(v))).join('\n'));
+  const label = (g: GroupStats | null) => (g === null ? 'Total' : keyValues(result.by, g.key).map((v) => (v === null ? '(none)' : escapeCell(v))).join(nl(' / ')));
   const entries: Array<[string, GroupStats]> = [...result.groups.map((g) => [label(g), g] as [string, GroupStats]), [label(null), result.total]];
 
   let out = renderTable({
@@ -127,13 +139,13 @@ export function renderStatsTable(result: StatsResult, width?: number): string {
     width,
   });
   out += renderTable({
-    head: [groupHead, 'Statuses', 'Messages\nreq / resp', 'Bytes\nreq / resp', 'Calls/s'],
+    head: [groupHead, 'Statuses', `Messages${nl(' ')}req / resp`, `Bytes${nl(' ')}req / resp`, 'Calls/s'],
     align: ['left', 'left', 'right', 'right', 'right'],
     rows: entries.map(([k, g]) => [
       k,
       Object.entries(g.status)
         .map(([name, n]) => `${escapeCell(name)} ${formatCount(n)}`)
-        .join('\n') || '-',
+        .join(nl(', ')) || '-',
       `${formatCount(g.request_messages)} / ${formatCount(g.response_messages)}`,
       `${formatBytes(g.request_bytes)} / ${formatBytes(g.response_bytes)}`,
       g.calls_per_second === null ? '-' : formatRate(g.calls_per_second),

@@ -6,14 +6,17 @@
  *
  * Definitions (the README repeats them):
  *   - calls: every call record that passed the filters, complete or not;
- *   - status: calls per status label (`status_name`, else the number, else NONE when no grpc-status was
- *     seen: reset, or still running when the capture ended);
- *   - errors: calls that ended other than OK: a grpc-status other than 0, or complete without any
- *     grpc-status (reset, or trailers missing). Calls still running at the capture's end are not errors;
- *     error_rate = errors / calls;
+ *   - status: calls per status label (`status_name`, else the number; NONE when no grpc-status was sent
+ *     and the call was reset or answered with an HTTP error; STATUS_UNKNOWN when no grpc-status could be
+ *     read and nothing says the call failed: trailers lost, or not yet sent at the capture's end);
+ *   - errors: calls that failed (../records/status.ts callOutcome): a grpc-status other than 0, or none
+ *     and a reset or an HTTP error. status_unknown: calls whose status could not be read, neither OK nor
+ *     errors; error_rate = errors / (calls - status_unknown), over the calls whose outcome is known;
  *   - latency_ms: over complete calls with a duration;
  *   - first/last: earliest `start` and latest `end` (or `start` for calls that did not end);
- *     calls_per_second = calls / (last - first), null when that span is 0;
+ *   - calls_per_second: calls / the span of the whole input (the total's first to last), as Wireshark's
+ *     statistics trees rate every row over the capture: a group of one call is not a burst of thousands
+ *     per second. Null when the input holds fewer than two calls or no span;
  *   - interval series: calls bucketed by `start` into intervals aligned on the Unix epoch (so 1s intervals
  *     begin on whole seconds), with calls, errors and p99 of each.
  */
@@ -22,7 +25,7 @@ import { parseDuration as parseSeconds } from '../units';
 import type { RecordFilter } from '../filter/index';
 import { parseEndpoint } from '../filter/parse';
 import type { RecordSink } from '../grpc/types';
-import { GRPC_STATUS_NAMES, NO_STATUS, statusLabel } from '../records/status';
+import { callOutcome, GRPC_STATUS_NAMES, NO_STATUS, outcomeLabel, STATUS_UNKNOWN } from '../records/status';
 import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
@@ -33,7 +36,7 @@ export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', '
 /** What a group key is made of, per dimension. `client` is the client's address without its port. */
 const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
   method: (c) => c.method,
-  status: (c) => statusLabel(c.status, c.status_name),
+  status: (c) => outcomeLabel(c),
   connection: (c) => `${c.client} -> ${c.server}`,
   server: (c) => c.server,
   client: (c) => parseEndpoint(c.client).addr,
@@ -99,6 +102,8 @@ export interface GroupStats {
   calls: number;
   status: Record<string, number>;
   errors: number;
+  /** Calls whose status could not be read: neither OK nor errors, left out of error_rate. */
+  status_unknown: number;
   error_rate: number;
   latency_ms: LatencySummary;
   request_messages: number;
@@ -136,6 +141,7 @@ export const MERGE_STATE_VERSION = 1;
 class GroupState {
   calls = 0;
   errors = 0;
+  unknown = 0;
   status = new Map<string, number>();
   latency = new LatencyDigest();
   requestMessages = 0;
@@ -166,7 +172,8 @@ class GroupState {
   add(c: CallRecord, error: boolean, start: IsoInstant | null, end: IsoInstant | null, interval: number | null, intervalText: string): void {
     this.calls++;
     if (error) this.errors++;
-    const label = statusLabel(c.status, c.status_name);
+    const label = outcomeLabel(c);
+    if (label === STATUS_UNKNOWN) this.unknown++;
     this.status.set(label, (this.status.get(label) ?? 0) + 1);
     const duration = c.complete && c.duration_ms !== null ? c.duration_ms : null;
     if (duration !== null) this.latency.add(duration);
@@ -206,9 +213,13 @@ class GroupState {
     }
   }
 
-  result(by: GroupBy[], intervalNs: bigint | null, mergeable = false): GroupStats {
-    // The span in whole nanoseconds, then seconds (exact below 2^53 ns, about 104 days, as the bigint was).
-    const spanSeconds = this.hasFirst ? ((this.lastSec - this.firstSec) * 1e9 + (this.lastNsec - this.firstNsec)) / 1e9 : 0;
+  /** Seconds from the first start to the last end (exact below 2^53 ns, about 104 days). */
+  spanSeconds(): number {
+    return this.hasFirst ? ((this.lastSec - this.firstSec) * 1e9 + (this.lastNsec - this.firstNsec)) / 1e9 : 0;
+  }
+
+  /** `spanSeconds`: the whole input's span, over which every group's rate is counted (see the file comment). */
+  result(by: GroupBy[], intervalNs: bigint | null, spanSeconds: number, inputCalls: number, mergeable = false): GroupStats {
     const head: Pick<GroupStats, 'key'> = {};
     if (by.length === 1) head.key = this.values[0];
     else if (by.length > 1) head.key = Object.fromEntries(by.map((b, i) => [b, this.values[i]]));
@@ -217,7 +228,8 @@ class GroupState {
       calls: this.calls,
       status: orderedStatus(this.status),
       errors: this.errors,
-      error_rate: this.calls === 0 ? 0 : round(this.errors / this.calls),
+      status_unknown: this.unknown,
+      error_rate: this.calls - this.unknown === 0 ? 0 : round(this.errors / (this.calls - this.unknown)),
       latency_ms: this.latency.summary(),
       request_messages: this.requestMessages,
       response_messages: this.responseMessages,
@@ -225,7 +237,7 @@ class GroupState {
       response_bytes: this.responseBytes,
       first: this.firstText,
       last: this.lastText,
-      calls_per_second: spanSeconds > 0 ? round(this.calls / spanSeconds, 3) : null,
+      calls_per_second: spanSeconds > 0 && inputCalls >= 2 ? round(this.calls / spanSeconds, 3) : null,
     };
     if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
     if (mergeable) {
@@ -265,21 +277,20 @@ export function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint,
   return out;
 }
 
-/** Status counts in code order (OK, CANCELLED, …), then other labels alphabetically, NONE last. */
+/** Status counts in code order (OK, CANCELLED, …), then other labels alphabetically, NONE, STATUS_UNKNOWN last. */
 export function orderedStatus(m: Map<string, number>): Record<string, number> {
   const rank = (label: string) => {
     const i = GRPC_STATUS_NAMES.indexOf(label);
     if (i >= 0) return i;
-    return label === NO_STATUS ? 1e9 : 1e6;
+    return label === STATUS_UNKNOWN ? 2e9 : label === NO_STATUS ? 1e9 : 1e6;
   };
   const labels = [...m.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(labels.map((l) => [l, m.get(l)!]));
 }
 
-/** A call that ended other than OK (see the module comment). */
+/** A call that failed (see the module comment and callOutcome). */
 export function isErrorCall(c: CallRecord): boolean {
-  if (c.status !== null) return c.status !== 0;
-  return c.complete;
+  return callOutcome(c) === 'error';
 }
 
 export class StatsTap implements RecordSink {
@@ -333,13 +344,28 @@ export class StatsTap implements RecordSink {
   /** The answers; `mergeable` adds what `stats --merge` needs (JSON output). */
   result(options: { mergeable?: boolean } = {}): StatsResult {
     const mergeable = options.mergeable ?? false;
-    const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs, mergeable));
+    const span = this.total.spanSeconds();
+    const calls = this.total.calls;
+    const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs, span, calls, mergeable));
     groups.sort(comparator(this.options.sort ?? 'calls'));
-    const total = this.total.result([], this.intervalNs, mergeable);
+    if (this.by.length > 1) keepOuterTogether(groups, this.by[0]);
+    const total = this.total.result([], this.intervalNs, span, calls, mergeable);
     const out: StatsResult = { by: this.by, groups, total };
     if (this.options.intervalMs !== undefined) out.interval_ms = this.options.intervalMs;
     return out;
   }
+}
+
+/**
+ * Nested groups: the rows of one outer value (one method under `--by method --by status`) stay together,
+ * in the order of the sort; outer values come in the order of their first row. Stable, in place.
+ */
+export function keepOuterTogether(groups: GroupStats[], outer: GroupBy): void {
+  const rank = new Map<string | null, number>();
+  const outerOf = (g: GroupStats) => (g.key as Record<string, string | null>)[outer];
+  for (const g of groups) if (!rank.has(outerOf(g))) rank.set(outerOf(g), rank.size);
+  const position = new Map(groups.map((g, i) => [g, i]));
+  groups.sort((a, b) => rank.get(outerOf(a))! - rank.get(outerOf(b))! || position.get(a)! - position.get(b)!);
 }
 
 function keyText(k: GroupKey | undefined): string {

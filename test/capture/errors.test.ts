@@ -5,14 +5,25 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitOf, runGrpctk } from './helpers';
+import { exitOf, ROOT, runGrpctk, runLauncher } from './helpers';
+import { readableCopy } from './readable-copy';
 
 /** Runs to the end; returns the exit code and stderr, checking that stderr is a single line. */
 async function fails(args: string[], env: NodeJS.ProcessEnv = {}, uid?: number): Promise<{ code: number | null; line: string }> {
-  const child = runGrpctk(args, {
-    env: { ...process.env, ...env },
-    ...(uid !== undefined ? { uid, gid: uid } : {}),
-  });
+  if (uid === undefined) return judge(runGrpctk(args, { env: { ...process.env, ...env } }));
+  // Another user may not be able to enter the checkout (a clone in `mktemp -d` is mode 0700): that user
+  // runs a copy of the built CLI that anyone can read, from its own directory.
+  const copy = readableCopy(ROOT);
+  try {
+    return await judge(
+      runLauncher([join(copy.root, 'bin', 'grpctk.js')], args, { cwd: copy.root, env: { ...process.env, ...env }, uid, gid: uid }),
+    );
+  } finally {
+    copy.remove();
+  }
+}
+
+async function judge(child: ReturnType<typeof runGrpctk>): Promise<{ code: number | null; line: string }> {
   const code = await exitOf(child);
   const lines = child.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got: ${child.stderr}`);

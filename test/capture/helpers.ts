@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { after } from 'node:test';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -90,13 +91,29 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Captures still running when a test file ends: a test that failed before stopping its capture would
+ * otherwise keep the file's process, and the whole run, waiting forever.
+ */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 /** `grpctk ARGS`, with stdout kept as bytes and stderr as text. */
 export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
-  const proc = spawn(process.execPath, [...CLI_ARGS, ...args], {
+  return runLauncher(CLI_ARGS, args, options);
+}
+
+/** `node LAUNCHER ARGS` (a launcher other than this checkout's, such as a copy another user can read). */
+export function runLauncher(launcher: string[], args: string[], options: SpawnOptions = {}): Child {
+  const proc = spawn(process.execPath, [...launcher, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   const child: Child = {
     proc,
     stdout: [],
@@ -109,8 +126,14 @@ export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
   return child;
 }
 
+/**
+ * Hang guards, not speed checks: generous enough for a loaded two-core machine, where starting node and
+ * opening the capture alone can take several seconds.
+ */
+const WAIT_MS = 30_000;
+
 /** Resolves once `check()` is true; polls every 20 ms; rejects after `ms` with `what` and stderr so far. */
-export async function waitFor(check: () => boolean, what: string, ms = 8000, child?: Child): Promise<void> {
+export async function waitFor(check: () => boolean, what: string, ms = WAIT_MS, child?: Child): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${child ? `; stderr: ${child.stderr}` : ''}`);
@@ -120,10 +143,10 @@ export async function waitFor(check: () => boolean, what: string, ms = 8000, chi
 
 /** The capture is live once it says "Capturing on": packets from then on are in the file. */
 export function capturing(child: Child): Promise<void> {
-  return waitFor(() => child.stderr.includes('Capturing on') || child.proc.exitCode !== null, '"Capturing on"', 8000, child);
+  return waitFor(() => child.stderr.includes('Capturing on') || child.proc.exitCode !== null, '"Capturing on"', WAIT_MS, child);
 }
 
-export async function exitOf(child: Child, ms = 10000): Promise<number | null> {
+export async function exitOf(child: Child, ms = WAIT_MS): Promise<number | null> {
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), ms);
   const { code } = await child.exited;
   clearTimeout(timer);

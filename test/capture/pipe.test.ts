@@ -30,7 +30,7 @@ test('capture -w - piped into decode - shows every call while the capture is sti
     const replies = await callAll(server.port, names);
     assert.deepEqual(replies, names.map((n) => `Hello ${n}`));
     const calls = () => out.split('\n').filter((l) => l.includes('"type":"call"'));
-    await waitFor(() => calls().length === names.length, 'three calls from decode while capturing', 10000);
+    await waitFor(() => calls().length === names.length, 'three calls from decode while capturing', 30_000);
     assert.equal(capture.proc.exitCode, null, 'the capture is still running');
     capture.proc.kill('SIGINT');
     assert.equal(await exitOf(capture), 0, capture.stderr);

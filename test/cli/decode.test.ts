@@ -11,8 +11,8 @@ import { assertCleanStderr, golden, grpctk, ndjson, PROTOS, ROOT } from './helpe
 
 const BASIC = 'samples/grpcjs-basic.pcapng';
 
-test('text view: one block per call with method, status, metadata and protobuf JSON bodies', () => {
-  const run = grpctk(['decode', '-I', PROTOS, BASIC]);
+test('text view -V: one block per call with method, status, metadata and protobuf JSON bodies', () => {
+  const run = grpctk(['decode', '-V', '-I', PROTOS, BASIC]);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stderr, '');
   const blocks = run.stdout.trim().split('\n\n');
@@ -28,7 +28,7 @@ test('text view: one block per call with method, status, metadata and protobuf J
 });
 
 test('text view escapes control characters from the capture and keeps UTF-8', () => {
-  const run = grpctk(['decode', '-I', PROTOS, 'samples/hostile.pcapng']);
+  const run = grpctk(['decode', '--verbose', '-I', PROTOS, 'samples/hostile.pcapng']);
   assert.equal(run.status, 0, run.stderr);
   assert.ok(!run.stdout.includes('\x1b'), 'no raw ESC reaches the terminal');
   assert.ok(!run.stdout.includes('\x07'), 'no raw BEL reaches the terminal');

@@ -7,6 +7,7 @@ import { filterFromOptions } from '../../src/filter/index';
 import { neutralizeCell } from '../../src/output/csv';
 import { escapeCell, hasUnsafe } from '../../src/output/escape';
 import { DEFAULT_COLUMNS } from '../../src/records/fields';
+import { defaultCsvColumns } from '../../src/records/columns';
 import { RecordReader } from '../../src/records/reader';
 import type { CallRecord, MessageRecord } from '../../src/records/types';
 import { makeCall, makeMessage } from '../records/make';
@@ -67,7 +68,7 @@ test("Python's csv module (strict) reads the same rows back", () => {
   ].join('\n');
   const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: Buffer.from(csv, 'utf8') }).toString('utf8'));
   assert.deepEqual(py, parseCsvStrict(csv.slice(1)));
-  assert.deepEqual(py[0], DEFAULT_COLUMNS.call);
+  assert.deepEqual(py[0], defaultCsvColumns('call'));
 });
 
 test('numbers stay numbers: unquoted and never prefixed, negative ones included', () => {
@@ -83,9 +84,10 @@ test('--no-sanitize leaves text as captured; --bom starts with the byte order ma
   assert.equal(exportRecords([makeCall({ grpc_message: '=1+1' })], { columns: 'grpc_message' }), "grpc_message\r\n'=1+1\r\n");
 });
 
-test('default columns follow the registry; nested objects are JSON text in one cell', () => {
+test('default columns follow the registry, each time with its spreadsheet columns; nested objects are JSON text in one cell', () => {
   const rows = parseCsvStrict(exportRecords([makeCall()]));
-  assert.deepEqual(rows[0], DEFAULT_COLUMNS.call);
+  assert.deepEqual(rows[0], defaultCsvColumns('call'));
+  assert.deepEqual(rows[0].slice(6, 12), ['start', 'start_datetime', 'start_relative_s', 'end', 'end_datetime', 'end_relative_s']);
   const headers = rows[1][rows[0].indexOf('request_headers')];
   assert.deepEqual(JSON.parse(headers), makeCall().request_headers);
   assert.equal(rows[1][rows[0].indexOf('timeout_ms')], '');

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { GrpcCallTracker, headerObject } from '../../src/grpc/calls';
 import type { RecordSink } from '../../src/grpc/types';
@@ -8,7 +9,7 @@ import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/t
 import { loadSchemaSync, RAW_DECODER } from '../../src/protobuf/schema';
 import type { MessageDecoder } from '../../src/protobuf/types';
 
-const decoder = loadSchemaSync({ protoPaths: ['samples/protos'] });
+const decoder = loadSchemaSync({ protoPaths: [path.join(__dirname, '..', '..', 'samples', 'protos')] });
 const HelloRequest = decoder.root.lookupType('helloworld.HelloRequest');
 const HelloReply = decoder.root.lookupType('helloworld.HelloReply');
 
@@ -211,7 +212,7 @@ test('message records are emitted as each message completes, before the call end
   assert.equal(h.calls[0].last_frame, 6);
 });
 
-test('a trailers-only response fills both response_headers and trailers', () => {
+test('a trailers-only response is reported once, as trailers, and says so', () => {
   const h = new Harness();
   h.headers('request', 1, reqHeaders());
   h.data('request', 1, lpm(HelloRequest.encode({ name: 'x' }).finish()), true);
@@ -231,7 +232,9 @@ test('a trailers-only response fills both response_headers and trailers', () => 
   assert.equal(c.status_name, 'NOT_FOUND');
   assert.equal(c.grpc_message, 'no such thing');
   assert.equal(c.http_status, 200);
-  assert.deepEqual(c.response_headers, c.trailers);
+  assert.deepEqual(c.response_headers, {});
+  assert.equal(c.trailers_only, true);
+  assert.equal(c.trailers[':status'], '200');
   assert.equal(c.trailers['grpc-status'], '5');
   assert.equal(c.complete, true);
   assert.equal(c.response_messages, 0);

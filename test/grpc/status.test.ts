@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import {
   decodeBinHeader,
@@ -107,7 +108,7 @@ test('grpc-status-details-bin decodes as google.rpc.Status; unknown Any types ke
 });
 
 test('grpc-status-details-bin details of a loaded type are unpacked as proto3 JSON', () => {
-  const decoder = loadSchemaSync({ protoPaths: ['samples/protos'] });
+  const decoder = loadSchemaSync({ protoPaths: [path.join(__dirname, '..', '..', 'samples', 'protos')] });
   const Point = decoder.root.lookupType('grpctk.demo.Point');
   const Duration = decoder.root.lookupType('google.protobuf.Duration');
   const bin = statusBin([

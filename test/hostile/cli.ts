@@ -18,6 +18,8 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   seconds: number;
+  /** CPU time of the grpctk process (user + system), seconds: 0 when it died before its exit handler. */
+  cpuSeconds: number;
   /** Peak resident set size of the grpctk process, MiB. */
   rssMb: number;
 }
@@ -41,8 +43,9 @@ export function grpctk(args: string[], options: { stdin?: string | Buffer; cwd?:
     child.on('error', reject);
     child.on('close', (status, signal) => {
       let rssKb = 0;
+      let cpuUs = 0;
       try {
-        rssKb = Number(fs.readFileSync(rssFile, 'utf8'));
+        [rssKb, cpuUs] = fs.readFileSync(rssFile, 'utf8').split(' ').map(Number);
         fs.rmSync(rssFile);
       } catch {
         // No file: the process died before its exit handler (a signal); rssMb stays 0 and status says why.
@@ -53,6 +56,7 @@ export function grpctk(args: string[], options: { stdin?: string | Buffer; cwd?:
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: cpuUs / 1e6,
         rssMb: rssKb / 1024,
       });
     });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { durationJson, floatJson, jsonName, timestampJson } from '../../src/protobuf/json';
 import { loadSchemaSync } from '../../src/protobuf/schema';
 
@@ -94,7 +95,7 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-const decoder = loadSchemaSync({ protoPaths: ['test/protobuf/fixtures'] });
+const decoder = loadSchemaSync({ protoPaths: [path.join(__dirname, 'fixtures')] });
 
 for (const c of CASES) {
   test(`proto3 JSON mapping: ${c.name} (${c.type}) matches JsonFormat`, () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { UsageError } from '../../src/errors';
 import { loadSchema, loadSchemaSync, RAW_DECODER } from '../../src/protobuf/schema';
 
-const FIXTURES = 'test/protobuf/fixtures';
+const FIXTURES = path.join(__dirname, 'fixtures');
 /** protoc -I test/protobuf/fixtures --include_imports -o all.pb t/svc.proto t/legacy.proto */
 const DESCRIPTOR_SET = path.join(FIXTURES, 'all.pb');
 
@@ -20,7 +20,7 @@ function tmpDir(files: Record<string, string>): string {
 }
 
 test('the sample demo.proto loads via -I and its messages decode as proto3 JSON', async () => {
-  const decoder = await loadSchema({ protoPaths: ['samples/protos'] });
+  const decoder = await loadSchema({ protoPaths: [path.join(__dirname, '..', '..', 'samples', 'protos')] });
   assert.deepEqual(decoder.methodTypes('/grpctk.demo.Demo/Bidi'), {
     requestType: 'grpctk.demo.DemoRequest',
     responseType: 'grpctk.demo.DemoReply',

@@ -4,6 +4,7 @@ import { UsageError } from '../../src/errors';
 import { filterFromOptions } from '../../src/filter/index';
 import { LatencyDigest, parseDuration, renderStats, StatsTap, type StatsResult } from '../../src/stats/index';
 import { makeCall } from '../records/make';
+import { round } from '../../src/stats/latency';
 
 const SAY = '/helloworld.Greeter/SayHello';
 const GET = '/kv.Store/Get';
@@ -43,13 +44,16 @@ test('by method: calls, statuses, errors, error rate and exact nearest-rank perc
   assert.equal(say.response_bytes, 130);
   assert.equal(say.first, '2026-11-21T03:39:10.001Z');
   assert.equal(say.last, '2026-11-21T03:39:11.020Z');
-  assert.equal(say.calls_per_second, 9.814); // 10 calls over 1.019 s
+  // Every group's rate is over the whole input's span (03:39:10.001 to 03:39:12.010, the Get calls' end).
+  assert.equal(say.calls_per_second, 4.978); // 10 calls over 2.009 s
 
   const get = r.groups[1];
-  // NONE twice: one still running (not an error), one reset (an error).
-  assert.deepEqual(get.status, { OK: 1, NOT_FOUND: 1, NONE: 2 });
+  // No grpc-status twice: one reset (NONE, an error), one still running (its status unknown: no error,
+  // and out of the error rate's count).
+  assert.deepEqual(get.status, { OK: 1, NOT_FOUND: 1, NONE: 1, STATUS_UNKNOWN: 1 });
   assert.equal(get.errors, 2);
-  assert.equal(get.error_rate, 0.5);
+  assert.equal(get.status_unknown, 1);
+  assert.equal(get.error_rate, round(2 / 3));
   assert.equal(get.latency_ms.count, 3);
   assert.equal(get.latency_ms.p50, 100);
   assert.equal(get.request_bytes, 1007 + 7 + 7);
@@ -60,24 +64,59 @@ test('the total row sums every group', () => {
   assert.equal(r.total.key, undefined);
   assert.equal(r.total.calls, 14);
   assert.equal(r.total.errors, 3);
-  assert.deepEqual(r.total.status, { OK: 10, NOT_FOUND: 1, UNAVAILABLE: 1, NONE: 2 });
+  assert.deepEqual(r.total.status, { OK: 10, NOT_FOUND: 1, UNAVAILABLE: 1, NONE: 1, STATUS_UNKNOWN: 1 });
+  assert.equal(r.total.status_unknown, 1);
   assert.equal(r.total.latency_ms.count, 13);
   assert.equal(r.total.latency_ms.max, 300);
   assert.equal(r.total.request_messages, 14);
 });
 
-test('nested groups have object keys in the order given', () => {
+test('nested groups have object keys in the order given, and the rows of one method stay together', () => {
   const r = sample(new StatsTap({ by: ['method', 'status'] }));
   assert.deepEqual(
     r.groups.map((g) => [g.key, g.calls]),
     [
       [{ method: SAY, status: 'OK' }, 9],
-      [{ method: GET, status: 'NONE' }, 2],
       [{ method: SAY, status: 'UNAVAILABLE' }, 1],
+      [{ method: GET, status: 'NONE' }, 1],
       [{ method: GET, status: 'NOT_FOUND' }, 1],
       [{ method: GET, status: 'OK' }, 1],
+      [{ method: GET, status: 'STATUS_UNKNOWN' }, 1],
     ],
   );
+});
+
+test('a call whose status could not be read is counted as STATUS_UNKNOWN, apart from errors and the error rate', () => {
+  const tap = new StatsTap();
+  // What a capture joined mid-connection gives: trailers whose grpc-status refers to HPACK state from
+  // before the capture, so the call ends without a readable status; one call with a status, NOT_FOUND.
+  for (let i = 0; i < 5; i++) tap.call(makeCall({ method: GET, status: null, status_name: null, errors: ['HPACK: index 62 not in the table'] }));
+  tap.call(makeCall({ method: GET, status: 5, status_name: 'NOT_FOUND' }));
+  for (let i = 0; i < 5; i++) tap.call(makeCall({ method: GET }));
+  const g = tap.result().groups[0];
+  assert.equal(g.calls, 11);
+  assert.equal(g.errors, 1);
+  assert.equal(g.status_unknown, 5);
+  assert.equal(g.error_rate, round(1 / 6));
+  assert.deepEqual(g.status, { OK: 5, NOT_FOUND: 1, STATUS_UNKNOWN: 5 });
+  // A reset or an HTTP error without grpc-status is a failure the client saw: an error, not unknown.
+  const t2 = new StatsTap();
+  t2.call(makeCall({ status: null, status_name: null, reset: 'CANCEL' }));
+  t2.call(makeCall({ status: null, status_name: null, http_status: 503 }));
+  assert.equal(t2.result().total.errors, 2);
+  assert.equal(t2.result().total.status_unknown, 0);
+});
+
+test('a group of one call is not rated thousands of calls per second: rates are over the whole input', () => {
+  const tap = new StatsTap();
+  tap.call(makeCall({ method: SAY, start: '2026-11-21T03:39:10.000Z', end: '2026-11-21T03:39:10.000255Z', duration_ms: 0.255 }));
+  tap.call(makeCall({ method: GET, start: '2026-11-21T03:39:19.000Z', end: '2026-11-21T03:39:20.000Z', duration_ms: 1000 }));
+  const r = tap.result();
+  assert.deepEqual(r.groups.map((g) => g.calls_per_second), [0.1, 0.1]);
+  assert.equal(r.total.calls_per_second, 0.2);
+  const one = new StatsTap();
+  one.call(makeCall({ method: SAY, start: '2026-11-21T03:39:10.000Z', end: '2026-11-21T03:39:10.000255Z', duration_ms: 0.255 }));
+  assert.equal(one.result().groups[0].calls_per_second, null, 'one call: no rate at all');
 });
 
 test('server, client, connection and authority keys', () => {
@@ -171,10 +210,10 @@ test('CSV output: one row per group and a TOTAL row, numbers unquoted, status co
   assert.equal(lines.at(-1), '');
   assert.equal(
     lines[0],
-    'method,calls,errors,error_rate,latency_count,min_ms,mean_ms,p50_ms,p90_ms,p99_ms,max_ms,request_messages,response_messages,request_bytes,response_bytes,first,last,calls_per_second,status.OK,status.NOT_FOUND,status.UNAVAILABLE,status.NONE',
+    'method,calls,errors,status_unknown,error_rate,latency_count,min_ms,mean_ms,p50_ms,p90_ms,p99_ms,max_ms,request_messages,response_messages,request_bytes,response_bytes,first,last,calls_per_second,status.OK,status.NOT_FOUND,status.UNAVAILABLE,status.NONE,status.STATUS_UNKNOWN',
   );
-  assert.equal(lines[1], `${SAY},10,1,0.1,10,1,5.5,5,9,10,10,10,10,70,130,2026-11-21T03:39:10.001Z,2026-11-21T03:39:11.020Z,9.814,9,0,1,0`);
-  assert.match(lines[3], /^TOTAL,14,3,/);
+  assert.equal(lines[1], `${SAY},10,1,0,0.1,10,1,5.5,5,9,10,10,10,10,70,130,2026-11-21T03:39:10.001Z,2026-11-21T03:39:11.020Z,4.978,9,0,1,0,0`);
+  assert.match(lines[3], /^TOTAL,14,3,1,/);
 });
 
 test('the table fits 80 columns, groups large numbers and shows durations with units', () => {

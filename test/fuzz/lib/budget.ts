@@ -1,11 +1,13 @@
 /**
  * How long and with which seed a fuzz test runs, from the environment:
  *   GRPCTK_FUZZ_SECONDS=N  run each target for N seconds (as many inputs as fit) instead of its fixed
- *                          CI count (fuzz/run.sh sets it);
+ *                          count (quick in `npm test`, long in `npm run test:long`; fuzz/run.sh sets it);
  *   GRPCTK_FUZZ_SEED=N     seed the inputs with N (default DEFAULT_SEED, so `npm test` is reproducible);
  *   GRPCTK_FUZZ_SEED=random  a new seed each run (printed, so a failure can be replayed).
  */
 import type { RunOptions } from './runner';
+import type { Target } from './target';
+import { LONG } from '../../long';
 
 /** The seed of `npm test`: fixed, so CI sees the same inputs every time. */
 export const DEFAULT_SEED = 20261121;
@@ -27,10 +29,11 @@ export function fuzzSeconds(): number | undefined {
   return n;
 }
 
-/** The run options of a target: its CI count with the fixed seed, or the time and seed asked for. */
-export function runOptions(ciIterations: number): RunOptions {
+/** The run options of a target: its quick (or long) count with the fixed seed, or the time and seed asked for. */
+export function runOptions(target: Target): RunOptions {
   const seconds = fuzzSeconds();
-  return seconds === undefined ? { seed: fuzzSeed(), iterations: ciIterations } : { seed: fuzzSeed(), seconds };
+  if (seconds !== undefined) return { seed: fuzzSeed(), seconds };
+  return { seed: fuzzSeed(), iterations: LONG ? target.longIterations : target.quickIterations };
 }
 
 /** The node:test timeout of a fuzz test: its time budget plus room for the slowest input. */

@@ -8,7 +8,7 @@ import { loadTarget, type TargetName } from './target';
 export function fuzzTest(name: TargetName, title: string): void {
   const target = loadTarget(name);
   test(title, { timeout: testTimeoutMs(60) }, async (t) => {
-    const options = runOptions(target.ciIterations);
+    const options = runOptions(target);
     const report = await runTarget(name, options);
     t.diagnostic(
       `${name}: ${report.runs} inputs, seed ${report.seed}, slowest ${report.slowestMs.toFixed(0)} ms (${report.slowestLabel.slice(0, 120)})`,

@@ -23,8 +23,10 @@ export interface FuzzInput {
 
 export interface Target {
   name: string;
-  /** Inputs per run in `npm test` (fixed seed): sized so the whole of test/fuzz stays near a minute. */
-  ciIterations: number;
+  /** Inputs per run in `npm test` (fixed seed): a few seconds per target on two cores. */
+  quickIterations: number;
+  /** Inputs per run in `npm run test:long` (fixed seed): about a minute for the whole of test/fuzz. */
+  longIterations: number;
   generate(seed: number, i: number): FuzzInput;
   /** Throws FuzzFailure (or anything: the runner reports it) when grpctk misbehaves. */
   check(input: FuzzInput): void;

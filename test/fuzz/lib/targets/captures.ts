@@ -47,7 +47,8 @@ export function tinyLimits(rng: Rng): CoreOptions['limits'] {
 
 export const target: Target = {
   name: 'captures',
-  ciIterations: 2000,
+  longIterations: 2000,
+  quickIterations: 200,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const all = loadSamples();

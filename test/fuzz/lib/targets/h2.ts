@@ -340,7 +340,8 @@ function build(s: Scenario, clean: boolean): { bytes: Buffer; expect: ExpectedCa
 
 export const target: Target = {
   name: 'h2',
-  ciIterations: 600,
+  longIterations: 600,
+  quickIterations: 60,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const clean = rng.bool(0.35);

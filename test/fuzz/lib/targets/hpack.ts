@@ -102,7 +102,8 @@ function decodeBlocks(bytes: Uint8Array): Uint8Array[] {
 
 export const target: Target = {
   name: 'hpack',
-  ciIterations: 3000,
+  longIterations: 3000,
+  quickIterations: 300,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const fcSeed = mix(seed ^ 0x4850, i) | 0;

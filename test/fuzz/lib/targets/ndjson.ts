@@ -117,7 +117,8 @@ function mutateText(line: string, rng: Rng): string {
 
 export const target: Target = {
   name: 'ndjson',
-  ciIterations: 1200,
+  longIterations: 1200,
+  quickIterations: 120,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const all = lines();

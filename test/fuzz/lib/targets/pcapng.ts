@@ -206,7 +206,8 @@ function buildPcap(v: ValueOf<typeof pcapArb>): Buffer {
 
 export const target: Target = {
   name: 'pcapng',
-  ciIterations: 2500,
+  longIterations: 2500,
+  quickIterations: 250,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const fcSeed = mix(seed ^ 0x5047, i) | 0;

@@ -135,7 +135,8 @@ function demoBytes(v: ValueOf<typeof demoValues>): Buffer {
 
 export const target: Target = {
   name: 'protobuf',
-  ciIterations: 2000,
+  longIterations: 2000,
+  quickIterations: 200,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const fcSeed = mix(seed ^ 0x5042, i) | 0;
