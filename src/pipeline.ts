@@ -24,6 +24,7 @@ import { RecordReader } from './records/reader';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
+import { decodeSummary, printSummary, type SummaryContext } from './summary';
 
 export interface PipelineOptions {
   schema: SchemaSources;
@@ -135,8 +136,8 @@ export interface DecodeCore {
   capture: CaptureSink;
   /** End of input: give up waiting gaps, close connections, report calls still open. */
   finish(): void;
-  /** One line each: what was skipped or lost. */
-  warnings(): string[];
+  /** One line each: what was skipped or lost, and what to do (../summary.ts). */
+  warnings(context?: Partial<SummaryContext>): string[];
 }
 
 export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>, tap?: PacketTap): DecodeCore {
@@ -171,7 +172,11 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
       assembler.flush();
       tracker.finish();
     },
-    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters),
+    warnings: (context = {}) =>
+      decodeSummary(
+        { net: net.counters, tcp: assembler.counters, http2: http2.counters, grpc: tracker.counters },
+        { calls: 0, packets: 0, schemaLoaded: false, http2Ports: options.http2Ports, ...context },
+      ),
   };
 }
 
@@ -211,35 +216,25 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   }
   progress.done();
   core.finish();
-  summary.warnings.push(...core.warnings());
+  const s = options.schema;
+  summary.warnings.push(
+    ...core.warnings({
+      calls: summary.calls,
+      packets: summary.packets,
+      schemaLoaded: (s.protoPaths?.length ?? 0) + (s.protoFiles?.length ?? 0) + (s.descriptorSets?.length ?? 0) > 0,
+    }),
+  );
   if (failure) {
-    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    printSummary(summary.warnings, options.quiet);
     summary.warnings = [];
     throw failure;
   }
   return summary;
 }
 
-function plural(n: number, one: string, many = one + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {
-  const out: string[] = [];
-  if (net.unsupportedLinkType) out.push(`${plural(net.unsupportedLinkType, 'packet')} of unsupported link types skipped`);
-  if (net.malformed) out.push(`${plural(net.malformed, 'malformed packet')} skipped`);
-  if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);
-  if (tcp.gaps) out.push(`TCP: ${plural(tcp.gaps, 'gap')} in reassembly, ${plural(tcp.bytesLost, 'byte')} lost (segments not captured)`);
-  if (tcp.evictedConnections) out.push(`TCP: ${plural(tcp.evictedConnections, 'connection')} closed early by --max-connections`);
-  if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} not fully decoded (state from before the capture, lost bytes or limits: see the calls' errors)`);
-  if (http2?.droppedStreams) out.push(`HTTP/2: ${plural(http2.droppedStreams, 'stream')} dropped by --max-streams`);
-  return out;
-}
-
-/** Print the summary warnings (unless --quiet). */
-export function reportWarnings(summary: PipelineSummary, quiet: boolean): void {
-  if (quiet) return;
-  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+/** Print the summary (unless --quiet), with any notes such as a filter's "matched nothing" line. */
+export function reportWarnings(summary: PipelineSummary, quiet: boolean, ...notes: Array<string | null>): void {
+  printSummary(summary.warnings, quiet, notes);
 }
 
 /** The user named an input that does not exist: a usage error (exit 2), before anything is read. */

@@ -12,7 +12,7 @@ import { JsonArrayWriter } from '../output/json';
 import { TextWriter, useColor } from '../output/text';
 import { CallGrouper, CallGroupSink } from '../output/group';
 import type { RecordSink } from '../grpc/types';
-import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import type { FrameRecord } from '../records/types';
 import { inputArgument } from './input';
 
 interface Flags extends DecodeFlags {
@@ -52,9 +52,6 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   let nd: NdjsonWriter | undefined;
   let sink: RecordSink;
 
-  const keepGroup = (call: CallRecord, messages: MessageRecord[]): MessageRecord[] | undefined =>
-    filter.matchCall(call) ? messages.filter((m) => filter.matchMessage(m)) : undefined;
-
   if (flags.format === 'ndjson' && !filter.needsCall) {
     // Streaming: each record as soon as it is decoded.
     const w = (nd = new NdjsonWriter(out));
@@ -80,7 +77,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
     }
     const filtered: CallGroupSink = {
       group: (call, messages) => {
-        const kept = keepGroup(call, messages);
+        const kept = filter.matchGroup(call, messages);
         if (kept) target.group(call, kept);
       },
       partial: (messages) => target.partial(messages.filter((m) => filter.matchMessage(m) && !filter.needsCall)),
@@ -92,7 +89,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
 
   try {
     const summary = await readRecords(input, sink, options, out);
-    reportWarnings(summary, options.quiet);
+    reportWarnings(summary, options.quiet, filter.noMatchReport());
   } finally {
     // Close the JSON array and write what was gathered even when the input ended in a fault.
     try {

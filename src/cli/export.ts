@@ -54,7 +54,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   const options = pipelineOptionsFrom(flags);
   // One row per call: message bodies are not decoded at all.
   options.callsOnly = flags.records === 'calls';
-  const filter = filterFromOptions(flags);
+  const filter = filterFromOptions(flags, { callsOnly: flags.records === 'calls' });
   const out = openOutput(flags.output);
   let fault: InputError | undefined;
   try {
@@ -68,7 +68,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
     });
     try {
       const summary = await readRecords(input, exporter, options, out);
-      reportWarnings(summary, options.quiet);
+      reportWarnings(summary, options.quiet, filter.noMatchReport());
     } catch (err) {
       // An input fault keeps what was exported before it (closed properly), then exits 1.
       if (!(err instanceof InputError)) throw err;

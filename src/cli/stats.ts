@@ -67,11 +67,12 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
   const options = pipelineOptionsFrom(flags);
   // The tap reads call records only: message bodies are not decoded at all.
   options.callsOnly = true;
+  const filter = filterFromOptions(flags, { callsOnly: true });
   const tap = new StatsTap({
     by,
     sort: flags.sort as SortKey,
     intervalMs: flags.interval !== undefined ? parseDuration(flags.interval) : undefined,
-    filter: filterFromOptions(flags),
+    filter,
   });
   const out = openOutput(flags.output);
   // An input fault (a capture cut short, a bad NDJSON line) still shows the numbers up to it, then exits 1.
@@ -79,7 +80,7 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
   try {
     try {
       const summary = await readRecords(input, tap, options);
-      reportWarnings(summary, options.quiet);
+      reportWarnings(summary, options.quiet, filter.noMatchReport());
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       fault = err;
