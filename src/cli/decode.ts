@@ -87,9 +87,9 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
     sink = { message: (m) => g.message(m), call: (c) => g.call(c), frame: (f) => target.frame(f) };
   }
 
+  let summary: Awaited<ReturnType<typeof readRecords>>;
   try {
-    const summary = await readRecords(input, sink, options, out);
-    reportWarnings(summary, options.quiet, filter.noMatchReport());
+    summary = await readRecords(input, sink, options, out);
   } finally {
     // Close the JSON array and write what was gathered even when the input ended in a fault.
     try {
@@ -102,4 +102,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
       throw err;
     }
   }
+  // After the output is complete (a failed write is then the one line to read), and after the last groups
+  // were judged, so a filter's "matched nothing" is final.
+  reportWarnings(summary, options.quiet, filter.noMatchReport());
 }

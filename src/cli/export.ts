@@ -57,6 +57,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   const filter = filterFromOptions(flags, { callsOnly: flags.records === 'calls' });
   const out = openOutput(flags.output);
   let fault: InputError | undefined;
+  let summary: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
     const exporter = new RecordExporter((text) => out.write(text), {
       format: flags.format,
@@ -67,8 +68,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
       filter,
     });
     try {
-      const summary = await readRecords(input, exporter, options, out);
-      reportWarnings(summary, options.quiet, filter.noMatchReport());
+      summary = await readRecords(input, exporter, options, out);
     } catch (err) {
       // An input fault keeps what was exported before it (closed properly), then exits 1.
       if (!(err instanceof InputError)) throw err;
@@ -80,6 +80,8 @@ async function runExport(input: string, flags: Flags): Promise<void> {
     await out.abort();
     throw err;
   }
+  // After the output is complete: a failed write is then the one line to read.
+  if (summary) reportWarnings(summary, options.quiet, filter.noMatchReport());
   if (fault) throw fault;
 }
 

@@ -137,7 +137,6 @@ function tokenize(text: string): Token[] {
     }
     const op = OPS.find((o) => text.startsWith(o, i));
     if (op === undefined) fail(text, i, `unexpected ${JSON.stringify(ch)}`);
-    if (op === '.') fail(text, i, 'unexpected "."');
     out.push({ kind: 'op', text: op, pos: i });
     i += op.length;
   }
@@ -348,8 +347,14 @@ class Parser {
     const name = parts[0];
     const kind = KINDS.get(name)!;
     const path: Path = parts.slice(1);
-    while (this.isOp(this.peek(), '[')) {
+    while (this.isOp(this.peek(), '[', '.')) {
       const open = this.next();
+      if (open.text === '.') {
+        const name = this.next();
+        if (name.kind !== 'word' || name.pos !== open.pos + 1) fail(this.text, open.pos, 'expected a name right after "."');
+        path.push(...name.text.split('.'));
+        continue;
+      }
       const key = this.next();
       if (key.kind === 'string') path.push(key.text);
       else if (key.kind === 'word' && /^\d+$/.test(key.text)) path.push(Number(key.text));
