@@ -21,6 +21,7 @@ import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
 import type { MessageDecoder, SchemaSources } from './protobuf/types';
 import { RecordReader } from './records/reader';
+import { makeRedactor } from './records/redact';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
@@ -41,6 +42,8 @@ export interface PipelineOptions {
    * Applies to captures; NDJSON input is read as it is.
    */
   callsOnly?: boolean;
+  /** Header names whose values are masked in every record (--redact, --redact-default: ./records/redact.ts). */
+  redact?: string[];
   /**
    * An input with no bytes (or only white space) is an error (decode: there is nothing to show), rather than
    * zero records with a warning (stats and export of an empty pipe: an honest zero).
@@ -73,6 +76,12 @@ export async function readRecords(
   options: PipelineOptions,
   output?: Output,
 ): Promise<PipelineSummary> {
+  const redact = makeRedactor(options.redact ?? []);
+  if (redact !== null) {
+    // Before every consumer, filters included: no output can show a masked value.
+    const inner = sink;
+    sink = { message: (m) => inner.message(m), call: (c) => inner.call(redact(c)), frame: inner.frame ? (f) => inner.frame!(f) : undefined };
+  }
   // Buffers reused between reads of a capture file: every layer copies what it keeps beyond one packet.
   const opened = await openInput(input, { reuseBuffers: true });
   if (opened.kind === 'text') return readNdjson(opened, sink, options, output);

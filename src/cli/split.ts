@@ -62,8 +62,23 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
   need('--count', flags.count, 'count');
   need('--size', flags.size, 'size');
   need('--interval', flags.interval, 'time');
-  for (const [flag, v] of [['--status', flags.status], ['--min-size', flags.minSize], ['--max-size', flags.maxSize]] as const) {
+  for (const [flag, v] of [
+    ['--status', flags.status],
+    ['--min-size', flags.minSize],
+    ['--max-size', flags.maxSize],
+    ['--min-duration', flags.minDuration],
+    ['--max-duration', flags.maxDuration],
+    ['--call', flags.call],
+    ['-Y', flags.displayFilter],
+  ] as const) {
     if (v !== undefined) throw new UsageError(`split works on packets: ${flag} filters calls and messages (use it with decode or export)`);
+  }
+  if (flags.redact !== undefined || flags.redactDefault) {
+    // HPACK: a header block refers to table entries that earlier blocks inserted, and Huffman codes change
+    // length with the text: masking a value in the packets would break the decoding of every later block.
+    throw new UsageError(
+      'split writes the captured packets byte for byte: header values inside HPACK-compressed header blocks cannot be masked without breaking every later header block of the connection, so --redact is refused; share `grpctk decode --redact …` or `grpctk export --redact …` output instead',
+    );
   }
   if (flags.method !== undefined && (by === 'count' || by === 'size' || by === 'time')) {
     throw new UsageError(`--method goes with --by method, connection, server or client, not --by ${by}`);
