@@ -269,10 +269,10 @@ class Parser {
       const r = this.next();
       if (r.kind !== 'string') fail(this.text, r.pos, 'matches takes a regular expression in double quotes');
       let source = r.text;
-      let flags = 'iu';
+      let flags = 'i';
       if (source.startsWith('(?-i)')) {
         source = source.slice(5);
-        flags = 'u';
+        flags = '';
       }
       let re: RegExp;
       try {
