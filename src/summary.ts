@@ -11,7 +11,7 @@
  */
 import type { AssemblerCounters } from './tcp/types';
 import type { Http2Counters } from './http2/types';
-import { serverPorts, type UnrecognisedKind } from './http2/unrecognised';
+import { serverPorts, type UnrecognisedCounters, type UnrecognisedKind } from './http2/unrecognised';
 import type { GrpcCounters } from './grpc/calls';
 import type { PacketDecoder } from './net/decode';
 
@@ -46,8 +46,8 @@ function ports(map: Map<number, number>): string {
 }
 
 /** Ports of `map` that carried HTTP/2 on a recognised connection, and that were not forced already. */
-function http2Elsewhere(map: Map<number, number>, c: DecodeCounters, forced: readonly number[]): number[] {
-  return [...map.keys()].filter((p) => c.http2.unrecognised.http2Ports.has(p) && !forced.includes(p)).sort((a, b) => a - b);
+function http2Elsewhere(map: Map<number, number>, u: UnrecognisedCounters, forced: readonly number[]): number[] {
+  return [...map.keys()].filter((p) => u.http2Ports.has(p) && !forced.includes(p)).sort((a, b) => a - b);
 }
 
 function portFlags(list: number[]): string {
@@ -61,22 +61,14 @@ const CONNECTIONS: Record<UnrecognisedKind, (n: number) => string> = {
   other: (n) => plural(n, 'TCP connection'),
 };
 
-/** The summary lines of a capture decode, in a fixed order: the biggest losses first. */
-export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] {
+/**
+ * Lines about connections that were not read as HTTP/2 (TLS, joined midway, HTTP/1.x, other), with their
+ * server ports and what to do; `then` is appended to each (split says where their packets went).
+ */
+export function unrecognisedLines(u: UnrecognisedCounters, forced: readonly number[], then = ''): string[] {
   const out: string[] = [];
-  const u = c.http2.unrecognised;
   const noun = (k: UnrecognisedKind) => CONNECTIONS[k](u.counts[k]);
   const verb = (k: UnrecognisedKind) => (u.counts[k] === 1 ? 'its' : 'their');
-
-  if (ctx.calls === 0 && ctx.packets > 0) {
-    const conns = c.tcp.connections;
-    const h2 = c.http2.connections;
-    out.push(
-      `no gRPC call decoded from ${plural(ctx.packets, 'packet')}: ${plural(conns, 'TCP connection')}, ` +
-        (h2 === 0 ? 'none recognised as HTTP/2' : `${plural(h2, 'HTTP/2 connection')} without gRPC calls`) +
-        (conns === 0 ? ' (no TCP payload: check the capture filter and the link type)' : ''),
-    );
-  }
   if (u.counts.tls > 0) {
     out.push(
       `${noun('tls')}${ports(serverPorts(u, 'tls'))} not decoded: TLS-encrypted; the gRPC calls inside need the TLS session keys ` +
@@ -84,8 +76,8 @@ export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] 
     );
   }
   if (u.counts['start-not-captured'] > 0) {
-    const elsewhere = http2Elsewhere(serverPorts(u, 'start-not-captured'), c, ctx.http2Ports);
-    const all = [...serverPorts(u, 'start-not-captured').keys()].filter((p) => !ctx.http2Ports.includes(p)).sort((a, b) => a - b);
+    const elsewhere = http2Elsewhere(serverPorts(u, 'start-not-captured'), u, forced);
+    const all = [...serverPorts(u, 'start-not-captured').keys()].filter((p) => !forced.includes(p)).sort((a, b) => a - b);
     const hint =
       elsewhere.length > 0
         ? `; port${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} carried HTTP/2 on another connection: try ${portFlags(elsewhere)}`
@@ -101,10 +93,28 @@ export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] 
     out.push(`${noun('http1')}${ports(serverPorts(u, 'http1'))} skipped: HTTP/1.x without an h2c upgrade (grpctk reads gRPC over HTTP/2)`);
   }
   if (u.counts.other > 0) {
-    const elsewhere = http2Elsewhere(serverPorts(u, 'other'), c, ctx.http2Ports);
+    const elsewhere = http2Elsewhere(serverPorts(u, 'other'), u, forced);
     const hint = elsewhere.length > 0 ? `; port${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} carried HTTP/2 on another connection: try ${portFlags(elsewhere)}` : '';
     out.push(`${noun('other')}${ports(serverPorts(u, 'other'))} skipped: neither HTTP/2, TLS nor HTTP/1.x${hint}`);
   }
+  return then === '' ? out : out.map((line) => line + then);
+}
+
+/** The summary lines of a capture decode, in a fixed order: the biggest losses first. */
+export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] {
+  const out: string[] = [];
+  const u = c.http2.unrecognised;
+
+  if (ctx.calls === 0 && ctx.packets > 0) {
+    const conns = c.tcp.connections;
+    const h2 = c.http2.connections;
+    out.push(
+      `no gRPC call decoded from ${plural(ctx.packets, 'packet')}: ${plural(conns, 'TCP connection')}, ` +
+        (h2 === 0 ? 'none recognised as HTTP/2' : `${plural(h2, 'HTTP/2 connection')} without gRPC calls`) +
+        (conns === 0 ? ' (no TCP payload: check the capture filter and the link type)' : ''),
+    );
+  }
+  out.push(...unrecognisedLines(u, ctx.http2Ports));
   if (c.grpc.joinedCalls > 0) {
     out.push(
       `${plural(c.grpc.joinedCalls, 'call')} began before the capture: request headers not captured, so method unknown (shown as "") and request messages not decoded`,

@@ -10,10 +10,11 @@ import { UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, type FilterOptions } from '../filter';
 import { parseMethodGlobs, parseTime } from '../filter/parse';
 import { checkInput } from '../pipeline';
+import { printSummary, unrecognisedLines } from '../summary';
 import { openOutput } from '../output/sink';
 import { DEFAULT_NAME_TEMPLATE } from '../split/names';
 import { DEFAULT_MAX_OPEN_FILES } from '../split/parts';
-import { SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/split';
+import { OTHER_KEY, SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/split';
 import { inputArgument } from './input';
 import { addDecodeOptions, pipelineOptionsFrom, type DecodeFlags } from './options';
 import { parseCount, parseDuration, parseSize } from '../units';
@@ -125,7 +126,11 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
       onProgress: (bytesRead, total, pass) => progress.update(bytesRead, total, pass),
     });
     progress.done();
-    if (!pipeline.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
+    const warnings = [...summary.warnings];
+    if (by === 'method' && summary.unrecognised) {
+      warnings.push(...unrecognisedLines(summary.unrecognised, pipeline.http2Ports, `; those packets went to the '${OTHER_KEY}' part`));
+    }
+    printSummary(warnings, pipeline.quiet);
   } finally {
     progress.done();
     await out.close();

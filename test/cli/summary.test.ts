@@ -4,6 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { assertCleanStderr, grpctk, ndjson, PROTOS } from './helpers';
 
 const TLS = 'samples/tls-nokeys.pcapng';
@@ -52,4 +55,13 @@ test('a clean capture decoded with its schema has nothing to say', () => {
   const run = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/grpcjs-basic.pcapng']);
   assert.equal(run.status, 0);
   assert.equal(run.stderr, '');
+});
+
+test('split --by method says why a TLS connection has no method part', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpctk-summary-'));
+  const run = grpctk(['split', '--by', 'method', '-o', dir, TLS]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(ndjson(run.stdout).map((r) => r.key), ['other']);
+  assert.match(run.stderr, /^grpctk: warning: 1 TLS connection \(server port 50443\) not decoded: TLS-encrypted; .*; those packets went to the 'other' part$/m);
+  fs.rmSync(dir, { recursive: true });
 });
