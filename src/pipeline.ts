@@ -16,6 +16,8 @@ import type { CaptureSink, Packet } from './pcap/types';
 import { PacketDecoder } from './net/decode';
 import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
+import { connectionDetector } from './detect';
+import { newTlsCounters } from './tls/detect';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
@@ -163,7 +165,9 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     http2Ports: options.http2Ports,
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
-  const assembler = new Assembler(http2, {
+  const tls = newTlsCounters();
+  const detector = connectionDetector({ http2, tls });
+  const assembler = new Assembler(detector, {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
@@ -183,7 +187,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     },
     warnings: (context = {}) =>
       decodeSummary(
-        { net: net.counters, tcp: assembler.counters, http2: http2.counters, grpc: tracker.counters },
+        { net: net.counters, tcp: assembler.counters, detect: detector.counters, tls, http2: http2.counters, grpc: tracker.counters },
         { calls: 0, packets: 0, schemaLoaded: false, http2Ports: options.http2Ports, ...context },
       ),
   };
