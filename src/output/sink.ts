@@ -204,12 +204,14 @@ export function openOutput(file?: string): Output {
   // Special files (/dev/stdout, /dev/full, a FIFO) are written in place; regular files atomically.
   const target = regular ? path.join(path.dirname(file), `.${path.basename(file)}.grpctk-${process.pid}.tmp`) : file;
   let fd: number;
+  // Watched before it exists: a signal between its creation and the watch would leave it behind.
+  if (regular) trackTemporary(target);
   try {
     fd = fs.openSync(target, 'w');
   } catch (err) {
+    if (regular) untrackTemporary(target);
     throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
   }
-  if (regular) trackTemporary(target);
   const stream = fs.createWriteStream('', { fd, highWaterMark: CHUNK_BYTES });
   // eslint-disable-next-line prefer-const
   let output: StreamOutput;
