@@ -208,17 +208,20 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
   const active =
     globs !== null || hasConnection || status !== null || minSize !== null || maxSize !== null || since !== null || until !== null ||
     minDuration !== null || maxDuration !== null || callIds !== null || display !== null;
+  const needsCall = status !== null || minDuration !== null || maxDuration !== null || displayNeedsCall;
   return {
     active,
-    needsCall: status !== null || minDuration !== null || maxDuration !== null || displayNeedsCall,
+    needsCall,
     display,
     matchConnection,
     matchMessage(m) {
       if (!active) return true;
-      return counted(flagsMatchMessage(m) && (display === null || displayNeedsCall || display.match(m)), false);
+      const ok = flagsMatchMessage(m) && (display === null || displayNeedsCall || display.match(m));
+      // A message that still waits for its call is counted as matched only once the call has judged it.
+      return needsCall ? ok : counted(ok, false);
     },
     matchMessageWithCall(m, c) {
-      return matchOutcome(c) && (display === null || !displayNeedsCall || display.match(m, c));
+      return counted(matchOutcome(c) && (display === null || !displayNeedsCall || display.match(m, c)), false);
     },
     matchCall(c) {
       // No filter: nothing to judge, nothing to witness (stats asks for every call of a large capture).

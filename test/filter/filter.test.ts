@@ -194,3 +194,11 @@ test('a filter that matched nothing says what was there, with a hint for a bare 
   assert.equal(ok.noMatchReport(), null);
   assert.equal(parse([]).noMatchReport(), null);
 });
+
+test('messages held for their call count as matched only when their call lets them through', () => {
+  const f = parse(['--status', 'PERMISSION_DENIED']);
+  const join = joinMessagesWithCalls(f, collector());
+  join.message(makeMessage());
+  join.call(makeCall());
+  assert.match(f.noMatchReport() ?? '', /^no call matched --status PERMISSION_DENIED \(1 call read\); statuses seen: OK \(1\)$/);
+});
