@@ -49,6 +49,14 @@ export function register(program: Command): void {
     .option('--max-open-files <n>', `part files open at once; others are closed and reopened for append (default: ${DEFAULT_MAX_OPEN_FILES})`);
   addDecodeOptions(cmd);
   addFilterOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nsplit refuses --redact and --redact-default: parts are the captured packets byte for byte, and a header value\n' +
+      'inside an HPACK-compressed header block cannot be masked without breaking every later block of the\n' +
+      'connection. Share `grpctk decode --redact NAME` or `grpctk export --redact NAME` output instead.\n' +
+      '-Y, --status, --min-size, --max-size, --min-duration, --max-duration and --call filter calls: use them with\n' +
+      'decode or export.',
+  );
   cmd.action(async (input: string | undefined, flags: Flags) => {
     await runSplit(inputArgument(input, flags.readFile), flags);
   });
