@@ -8,7 +8,7 @@
 #
 # Needs: dumpcap and editcap (Wireshark 4.x), node with the dev dependencies installed, /usr/bin/python3 with
 # grpcio and grpc_tools (Debian python3-grpcio, python3-grpc-tools), curl. Capturing on lo needs root or
-# dumpcap's capabilities. Each finished sample is appended to samples/READY (others poll it).
+# dumpcap's capabilities; openssl for the TLS sample. Each finished sample is appended to samples/READY (others poll it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -181,11 +181,39 @@ sample_large_messages() {
   ready large-messages.pcapng
 }
 
-ALL=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)
+# 9. What the summary must explain: a TLS connection without keys (tls-nokeys), and a capture that joined a
+#    connection midway beside one captured whole (joined).
+sample_tls_nokeys() {
+  mkdir -p "$WORK/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null
+  start_capture tls-nokeys lo 'tcp port 50443' --capture-comment 'grpctk sample: grpc-js over TLS, no key log, see samples/README.md'
+  node "$SRC/summary-client.js" --scenario tls --port 50443 --dir "$WORK/tls"
+  stop_capture tls-nokeys
+  ready tls-nokeys.pcapng
+}
+
+sample_joined() {
+  node_server joined-server 127.0.0.1 50100
+  rm -f "$WORK/go"
+  node "$SRC/summary-client.js" --scenario joined --target 127.0.0.1:50100 --dir "$WORK" >"$WORK/joined-client.log" 2>&1 &
+  local client=$!
+  PIDS+=("$client")
+  wait_for "$WORK/joined-client.log" ready
+  start_capture joined lo 'tcp port 50100' --capture-comment 'grpctk sample: a capture that joined a connection midway, see samples/README.md'
+  touch "$WORK/go"
+  wait "$client" || die "joined client failed: $(cat "$WORK/joined-client.log")"
+  stop_server
+  stop_capture joined
+  ready joined.pcapng
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined)
+ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do
   fn=sample_${s//-/_}
-  declare -F "$fn" >/dev/null || die "unknown sample $s (known: grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)"
+  declare -F "$fn" >/dev/null || die "unknown sample $s (known: ${KNOWN[*]})"
   echo "make-samples: recording $s"
   "$fn"
 done

@@ -17,17 +17,18 @@ import { PacketDecoder } from './net/decode';
 import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
 import { connectionDetector } from './detect';
-import { newTlsCounters, type TlsCounters } from './tls/detect';
+import { newTlsCounters } from './tls/detect';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
 import type { MessageDecoder, SchemaSources } from './protobuf/types';
 import { RecordReader } from './records/reader';
 import type { TimeOrigin } from './records/time';
+import { makeRedactor } from './records/redact';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
-import { escapeCell } from './output/escape';
+import { decodeSummary, printSummary, type SummaryContext } from './summary';
 
 export interface PipelineOptions {
   schema: SchemaSources;
@@ -44,6 +45,8 @@ export interface PipelineOptions {
    * Applies to captures; NDJSON input is read as it is.
    */
   callsOnly?: boolean;
+  /** Header names whose values are masked in every record (--redact, --redact-default: ./records/redact.ts). */
+  redact?: string[];
   /**
    * An input with no bytes (or only white space) is an error (decode: there is nothing to show), rather than
    * zero records with a warning (stats and export of an empty pipe: an honest zero).
@@ -78,6 +81,12 @@ export async function readRecords(
   options: PipelineOptions,
   output?: Output,
 ): Promise<PipelineSummary> {
+  const redact = makeRedactor(options.redact ?? []);
+  if (redact !== null) {
+    // Before every consumer, filters included: no output can show a masked value.
+    const inner = sink;
+    sink = { message: (m) => inner.message(m), call: (c) => inner.call(redact(c)), frame: inner.frame ? (f) => inner.frame!(f) : undefined };
+  }
   // Buffers reused between reads of a capture file: every layer copies what it keeps beyond one packet.
   const opened = await openInput(input, { reuseBuffers: true });
   if (opened.kind === 'text') return readNdjson(opened, sink, options, output);
@@ -150,8 +159,8 @@ export interface DecodeCore {
   capture: CaptureSink;
   /** End of input: give up waiting gaps, close connections, report calls still open. */
   finish(): void;
-  /** One line each: what was skipped or lost. */
-  warnings(): string[];
+  /** One line each: what was skipped or lost, and what to do (../summary.ts). */
+  warnings(context?: Partial<SummaryContext>): string[];
 }
 
 export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>, tap?: PacketTap): DecodeCore {
@@ -169,7 +178,8 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
   const tls = newTlsCounters();
-  const assembler = new Assembler(connectionDetector({ http2, tls }), {
+  const detector = connectionDetector({ http2, tls });
+  const assembler = new Assembler(detector, {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
@@ -187,7 +197,11 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
       assembler.flush();
       tracker.finish();
     },
-    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters, tls),
+    warnings: (context = {}) =>
+      decodeSummary(
+        { net: net.counters, tcp: assembler.counters, detect: detector.counters, tls, http2: http2.counters, grpc: tracker.counters },
+        { calls: 0, packets: 0, schemaLoaded: false, http2Ports: options.http2Ports, ...context },
+      ),
   };
 }
 
@@ -233,36 +247,26 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   }
   progress.done();
   core.finish();
-  summary.warnings.push(...reader.notes, ...core.warnings());
+  const s = options.schema;
+  summary.warnings.push(
+    ...reader.notes,
+    ...core.warnings({
+      calls: summary.calls,
+      packets: summary.packets,
+      schemaLoaded: (s.protoPaths?.length ?? 0) + (s.protoFiles?.length ?? 0) + (s.descriptorSets?.length ?? 0) > 0,
+    }),
+  );
   if (failure) {
-    if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
+    printSummary(summary.warnings, options.quiet);
     summary.warnings = [];
     throw failure;
   }
   return summary;
 }
 
-function plural(n: number, one: string, many = one + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }, tls?: TlsCounters): string[] {
-  const out: string[] = [];
-  if (tls?.notDecrypted) out.push(`TLS: ${plural(tls.notDecrypted, 'connection')} not decrypted (grpctk does not decrypt TLS yet)`);
-  if (net.unsupportedLinkType) out.push(`${plural(net.unsupportedLinkType, 'packet')} of unsupported link types skipped`);
-  if (net.malformed) out.push(`${plural(net.malformed, 'malformed packet')} skipped`);
-  if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);
-  if (tcp.gaps) out.push(`TCP: ${plural(tcp.gaps, 'gap')} in reassembly, ${plural(tcp.bytesLost, 'byte')} lost (segments not captured)`);
-  if (tcp.evictedConnections) out.push(`TCP: ${plural(tcp.evictedConnections, 'connection')} closed early by --max-connections`);
-  if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} not fully decoded (state from before the capture, lost bytes or limits: see the calls' errors)`);
-  if (http2?.droppedStreams) out.push(`HTTP/2: ${plural(http2.droppedStreams, 'stream')} dropped by --max-streams`);
-  return out;
-}
-
-/** Print the summary warnings (unless --quiet). */
-export function reportWarnings(summary: PipelineSummary, quiet: boolean): void {
-  if (quiet) return;
-  for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
+/** Print the summary (unless --quiet), with any notes such as a filter's "matched nothing" line. */
+export function reportWarnings(summary: PipelineSummary, quiet: boolean, ...notes: Array<string | null>): void {
+  printSummary(summary.warnings, quiet, notes);
 }
 
 /** The user named an input that does not exist: a usage error (exit 2), before anything is read. */

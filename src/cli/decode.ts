@@ -13,7 +13,7 @@ import { MAX_VALUE_CHARS, TextWriter, useColor } from '../output/text';
 import { TimeOrigin } from '../records/time';
 import { CallGrouper, CallGroupSink } from '../output/group';
 import type { RecordSink } from '../grpc/types';
-import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import type { FrameRecord } from '../records/types';
 import { inputArgument } from './input';
 
 interface Flags extends DecodeFlags {
@@ -58,9 +58,6 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
   let nd: NdjsonWriter | undefined;
   let sink: RecordSink;
 
-  const keepGroup = (call: CallRecord, messages: MessageRecord[]): MessageRecord[] | undefined =>
-    filter.matchCall(call) ? messages.filter((m) => filter.matchMessage(m)) : undefined;
-
   if (flags.format === 'ndjson' && !filter.needsCall) {
     // Streaming: each record as soon as it is decoded.
     const w = (nd = new NdjsonWriter(out));
@@ -88,7 +85,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
     }
     const filtered: CallGroupSink = {
       group: (call, messages) => {
-        const kept = keepGroup(call, messages);
+        const kept = filter.matchGroup(call, messages);
         if (kept) target.group(call, kept);
       },
       partial: (messages) => target.partial(messages.filter((m) => filter.matchMessage(m) && !filter.needsCall)),
@@ -98,9 +95,9 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
     sink = { message: (m) => g.message(m), call: (c) => g.call(c), frame: (f) => target.frame(f) };
   }
 
+  let summary: Awaited<ReturnType<typeof readRecords>>;
   try {
-    const summary = await readRecords(input, sink, options, out);
-    reportWarnings(summary, options.quiet);
+    summary = await readRecords(input, sink, options, out);
   } finally {
     // Close the JSON array and write what was gathered even when the input ended in a fault.
     try {
@@ -113,4 +110,7 @@ async function runDecode(input: string, flags: Flags): Promise<void> {
       throw err;
     }
   }
+  // After the output is complete (a failed write is then the one line to read), and after the last groups
+  // were judged, so a filter's "matched nothing" is final.
+  reportWarnings(summary, options.quiet, filter.noMatchReport());
 }

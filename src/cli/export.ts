@@ -59,7 +59,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   const options = pipelineOptionsFrom(flags);
   // One row per call: message bodies are not decoded at all.
   options.callsOnly = flags.records === 'calls';
-  const filter = filterFromOptions(flags);
+  const filter = filterFromOptions(flags, { callsOnly: flags.records === 'calls' });
   if (flags.format === 'parquet' && (flags.output === undefined || flags.output === '-') && process.stdout.isTTY) {
     throw new UsageError('--format parquet is binary: give -o FILE or redirect standard output');
   }
@@ -70,6 +70,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
   const origin = (options.origin = new TimeOrigin());
   const out = openOutput(flags.output);
   let fault: InputError | undefined;
+  let summary: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
     const exporter = new RecordExporter((text) => out.write(text), {
       writeBytes: (bytes) => out.writeBytes!(bytes),
@@ -82,8 +83,7 @@ async function runExport(input: string, flags: Flags): Promise<void> {
       origin,
     });
     try {
-      const summary = await readRecords(input, exporter, options, out);
-      reportWarnings(summary, options.quiet);
+      summary = await readRecords(input, exporter, options, out);
     } catch (err) {
       // An input fault keeps what was exported before it (closed properly), then exits 1.
       if (!(err instanceof InputError)) throw err;
@@ -98,6 +98,8 @@ async function runExport(input: string, flags: Flags): Promise<void> {
     await out.abort();
     throw err;
   }
+  // After the output is complete: a failed write is then the one line to read.
+  if (summary) reportWarnings(summary, options.quiet, filter.noMatchReport());
   if (fault) throw fault;
 }
 

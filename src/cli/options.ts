@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import type { PipelineOptions } from '../pipeline';
 import { DEFAULT_LIMITS } from '../limits';
 import { collect, parseCount, parseSize } from '../units';
+import { UsageError } from '../errors';
+import { DEFAULT_REDACTED_HEADERS } from '../records/redact';
 
 export interface DecodeFlags {
   protoPath?: string[];
@@ -21,6 +23,8 @@ export interface DecodeFlags {
   maxBuffered?: string;
   quiet?: boolean;
   progress?: boolean;
+  redact?: string[];
+  redactDefault?: boolean;
 }
 
 export function addDecodeOptions(cmd: Command): Command {
@@ -36,6 +40,8 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--max-streams <n>', `HTTP/2 streams tracked per connection; the oldest open one is dropped past it (default: ${String(DEFAULT_LIMITS.maxStreamsPerConnection)})`)
     .option('--max-connections <n>', `TCP connections tracked at once; the least recently active is closed past it (default: ${String(DEFAULT_LIMITS.maxConnections)})`)
     .option('--max-buffered <size>', `out-of-order TCP bytes held per direction while waiting for a missing segment (default: ${sizeText(DEFAULT_LIMITS.maxBufferedBytesPerDirection)})`)
+    .option('--redact <name>', 'mask the values of header NAME in every output (repeatable, comma-separated)', collect)
+    .option('--redact-default', `mask the usual credential headers: ${DEFAULT_REDACTED_HEADERS.join(', ')}`)
     .option('-q, --quiet', 'no progress and no summary warnings on stderr');
 }
 
@@ -65,5 +71,13 @@ export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
     frames: false,
     limits,
     quiet: Boolean(flags.quiet),
+    redact: redactedHeaders(flags),
   };
+}
+
+/** The header names of --redact and --redact-default. */
+export function redactedHeaders(flags: DecodeFlags): string[] {
+  const names = (flags.redact ?? []).flatMap((n) => n.split(',')).map((n) => n.trim().toLowerCase());
+  for (const n of names) if (n.length === 0) throw new UsageError('--redact: empty header name');
+  return [...new Set([...(flags.redactDefault ? DEFAULT_REDACTED_HEADERS : []), ...names])];
 }

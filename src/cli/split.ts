@@ -10,10 +10,11 @@ import { UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, type FilterOptions } from '../filter';
 import { parseMethodGlobs, parseTime } from '../filter/parse';
 import { checkInput } from '../pipeline';
+import { printSummary, unrecognisedLines } from '../summary';
 import { openOutput } from '../output/sink';
 import { DEFAULT_NAME_TEMPLATE } from '../split/names';
 import { DEFAULT_MAX_OPEN_FILES } from '../split/parts';
-import { SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/split';
+import { OTHER_KEY, SPLIT_MODES, split, type SplitBy, type SplitFilter } from '../split/split';
 import { inputArgument } from './input';
 import { addDecodeOptions, pipelineOptionsFrom, type DecodeFlags } from './options';
 import { parseCount, parseDuration, parseSize } from '../units';
@@ -49,6 +50,14 @@ export function register(program: Command): void {
     .option('--max-open-files <n>', `part files open at once; others are closed and reopened for append (default: ${DEFAULT_MAX_OPEN_FILES})`);
   addDecodeOptions(cmd);
   addFilterOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nsplit refuses --redact and --redact-default: parts are the captured packets byte for byte, and a header value\n' +
+      'inside an HPACK-compressed header block cannot be masked without breaking every later block of the\n' +
+      'connection. Share `grpctk decode --redact NAME` or `grpctk export --redact NAME` output instead.\n' +
+      '-Y, --status, --min-size, --max-size, --min-duration, --max-duration and --call filter calls: use them with\n' +
+      'decode or export.',
+  );
   cmd.action(async (input: string | undefined, flags: Flags) => {
     await runSplit(inputArgument(input, flags.readFile), flags);
   });
@@ -63,8 +72,23 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
   need('--count', flags.count, 'count');
   need('--size', flags.size, 'size');
   need('--interval', flags.interval, 'time');
-  for (const [flag, v] of [['--status', flags.status], ['--min-size', flags.minSize], ['--max-size', flags.maxSize]] as const) {
+  for (const [flag, v] of [
+    ['--status', flags.status],
+    ['--min-size', flags.minSize],
+    ['--max-size', flags.maxSize],
+    ['--min-duration', flags.minDuration],
+    ['--max-duration', flags.maxDuration],
+    ['--call', flags.call],
+    ['-Y', flags.displayFilter],
+  ] as const) {
     if (v !== undefined) throw new UsageError(`split works on packets: ${flag} filters calls and messages (use it with decode or export)`);
+  }
+  if (flags.redact !== undefined || flags.redactDefault) {
+    // HPACK: a header block refers to table entries that earlier blocks inserted, and Huffman codes change
+    // length with the text: masking a value in the packets would break the decoding of every later block.
+    throw new UsageError(
+      'split writes the captured packets byte for byte: header values inside HPACK-compressed header blocks cannot be masked without breaking every later header block of the connection, so --redact is refused; share `grpctk decode --redact …` or `grpctk export --redact …` output instead',
+    );
   }
   if (flags.method !== undefined && (by === 'count' || by === 'size' || by === 'time')) {
     throw new UsageError(`--method goes with --by method, connection, server or client, not --by ${by}`);
@@ -111,7 +135,11 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
       onProgress: (bytesRead, total, pass) => progress.update(bytesRead, total, pass),
     });
     progress.done();
-    if (!pipeline.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${escapeCell(w)}\n`);
+    const warnings = [...summary.warnings];
+    if (by === 'method' && summary.unrecognised) {
+      warnings.push(...unrecognisedLines(summary.unrecognised, pipeline.http2Ports, `; those packets went to the '${OTHER_KEY}' part`));
+    }
+    printSummary(warnings, pipeline.quiet);
   } finally {
     progress.done();
     await out.close();

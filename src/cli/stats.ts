@@ -97,19 +97,20 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
   const options = pipelineOptionsFrom(flags);
   // The tap reads call records only: message bodies are not decoded at all.
   options.callsOnly = true;
+  const filter = filterFromOptions(flags, { callsOnly: true });
   const tap = new StatsTap({
     by,
     sort: flags.sort as SortKey,
     intervalMs: flags.interval !== undefined ? parseDuration(flags.interval) : undefined,
-    filter: filterFromOptions(flags),
+    filter,
   });
   const out = openOutput(flags.output);
   // An input fault (a capture cut short, a bad NDJSON line) still shows the numbers up to it, then exits 1.
   let fault: InputError | undefined;
+  let summary: Awaited<ReturnType<typeof readRecords>> | undefined;
   try {
     try {
-      const summary = await readRecords(input, tap, options);
-      reportWarnings(summary, options.quiet);
+      summary = await readRecords(input, tap, options);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       fault = err;
@@ -124,5 +125,7 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
     await out.abort();
     throw err;
   }
+  // After the output is complete: a failed write is then the one line to read.
+  if (summary) reportWarnings(summary, options.quiet, filter.noMatchReport());
   if (fault) throw fault;
 }

@@ -1,8 +1,9 @@
 /**
- * Messages under --status. A message record does not carry its call's status: that arrives with the call
+ * Messages under --status (and the other filters that judge a message by its call: durations, -Y on call
+ * fields). A message record does not carry its call's status: that arrives with the call
  * record, after the call's messages (decode emits a call when its stream ends). This sink holds each
- * message that passed the message filters until its call arrives, then passes the messages (and the call,
- * when it matches) on in their original order, or drops them when the call's status does not match.
+ * message that passed the message filters until its call arrives, then passes the messages that match with
+ * their call (and the call, when it matches) on in their original order.
  *
  * Without --status it is a plain filter: nothing is held.
  */
@@ -57,7 +58,7 @@ export function joinMessagesWithCalls(filter: RecordFilter, out: RecordSink, lim
       if (list) {
         held.delete(key(c));
         count -= list.length;
-        if (filter.matchCallStatus(c)) for (const m of list) out.message(m);
+        for (const m of list) if (filter.matchMessageWithCall(m, c)) out.message(m);
       }
       if (filter.matchCall(c)) out.call(c);
     },

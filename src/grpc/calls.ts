@@ -117,6 +117,8 @@ interface DirectionState {
 interface Call {
   conn: Http2Connection;
   streamId: number;
+  /** The records' `call_id`: TCP_STREAM/STREAM, made once. */
+  callId: string;
   method: string;
   authority: string | null;
   types: MethodTypes | undefined;
@@ -239,7 +241,21 @@ function newDirection(decoded: boolean, maxMessageBytes: number, keepBytes: bool
   };
 }
 
+/** Methods without a schema remembered for the summary; past it they are only counted. */
+export const MAX_METHODS_WITHOUT_SCHEMA = 64;
+
+/** What the summary reports of this layer (../summary.ts). */
+export interface GrpcCounters {
+  /** Calls whose request HEADERS were not captured (the capture joined the connection after they began). */
+  joinedCalls: number;
+  /** Messages decoded without a schema (their method is not in the loaded services), per method. */
+  methodsWithoutSchema: Map<string, number>;
+  /** Such messages of methods past MAX_METHODS_WITHOUT_SCHEMA. */
+  otherMessagesWithoutSchema: number;
+}
+
 export class GrpcCallTracker implements Http2Sink {
+  readonly counters: GrpcCounters = { joinedCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
   private readonly conns = new Map<Http2Connection, ConnState>();
   private readonly maxMessageBytes: number;
   private readonly maxDecompressedBytes: number;
@@ -457,6 +473,7 @@ export class GrpcCallTracker implements Http2Sink {
         firstValue(ev.headers, 'grpc-status') !== undefined;
       if (known || !looksGrpc || ev.streamId % 2 === 0) return;
       call = this.newCall(state, ev, '', false);
+      this.counters.joinedCalls++;
       this.addError(call, 'request headers not captured (capture started after the call)');
       // No :status means this block is the trailers of a response whose headers were not captured either.
       if (firstValue(ev.headers, ':status') === undefined) call.responseHeadersSeen = true;
@@ -525,6 +542,7 @@ export class GrpcCallTracker implements Http2Sink {
     if (!this.emitMessages) return;
     const direction = ev.direction;
     const typeName = call.types ? (direction === 'request' ? call.types.requestType : call.types.responseType) : undefined;
+    if (typeName === undefined && call.method !== '') this.countWithoutSchema(call.method);
     let messageType: string | null = typeName ?? null;
     let body: unknown = null;
     let error: string | null = null;
@@ -563,6 +581,7 @@ export class GrpcCallTracker implements Http2Sink {
       client: call.conn.client,
       server: call.conn.server,
       stream: call.streamId,
+      call_id: call.callId,
       method: call.method,
       direction,
       index,
@@ -597,6 +616,7 @@ export class GrpcCallTracker implements Http2Sink {
     const call: Call = {
       conn: ev.conn,
       streamId: ev.streamId,
+      callId: `${ev.conn.tcp.index}/${ev.streamId}`,
       method,
       authority: null,
       types: method ? this.methodTypes(method) : undefined,
@@ -624,6 +644,14 @@ export class GrpcCallTracker implements Http2Sink {
     };
     state.calls.set(ev.streamId, call);
     return call;
+  }
+
+  private countWithoutSchema(method: string): void {
+    const m = this.counters.methodsWithoutSchema;
+    const n = m.get(method);
+    if (n !== undefined) m.set(method, n + 1);
+    else if (m.size < MAX_METHODS_WITHOUT_SCHEMA) m.set(method, 1);
+    else this.counters.otherMessagesWithoutSchema++;
   }
 
   private methodTypes(method: string): MethodTypes | undefined {
@@ -662,6 +690,7 @@ export class GrpcCallTracker implements Http2Sink {
       client: call.conn.client,
       server: call.conn.server,
       stream: call.streamId,
+      call_id: call.callId,
       method: call.method,
       authority: call.authority,
       start: formatTimestamp(call.startSec, call.startNsec),

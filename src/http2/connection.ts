@@ -28,6 +28,7 @@ import {
 } from './constants';
 import { DEFAULT_MAX_FRAME_PAYLOAD, FrameParser } from './framer';
 import { H2cUpgrade } from './h2c';
+import { classifyUnrecognised, countRecognised, countUnrecognised, newUnrecognisedCounters, serverPort } from './unrecognised';
 import { DEFAULT_MAX_HEADER_TABLE_SIZE, HpackDecoder, octetsToString } from './hpack';
 import type {
   HeadersEvent,
@@ -81,7 +82,7 @@ export function resolveOptions(o: Http2Options = {}): ResolvedOptions {
 }
 
 export function newHttp2Counters(): Http2Counters {
-  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0 };
+  return { connections: 0, joinedConnections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, unrecognised: newUnrecognisedCounters() };
 }
 
 /** A tcp HandlerFactory that also exposes the layer's counters (for the summary). */
@@ -302,6 +303,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private ignore(): void {
+    if (this.mode === Mode.IGNORED) return;
+    // Counted for the summary: a connection with bytes that is not HTTP/2 is never dropped in silence.
+    const head = this.head ?? new Uint8Array(2 * HEAD_BYTES);
+    const heads: [Uint8Array, Uint8Array] = [head.subarray(0, HEAD_BYTES), head.subarray(HEAD_BYTES)];
+    const kind = classifyUnrecognised(heads, this.headLen, this.startLost, this.tcp.synSeen);
+    if (kind !== null) countUnrecognised(this.counters.unrecognised, kind, this.tcp.endpoints, this.tcp.synSeen);
     this.mode = Mode.IGNORED;
     this.held = [];
     this.heldBytes = 0;
@@ -441,6 +448,8 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     this.dirs = [mk(0), mk(1)];
     this.mode = Mode.HTTP2;
     this.counters.connections++;
+    if (!synced[0] || !synced[1]) this.counters.joinedConnections++;
+    countRecognised(this.counters.unrecognised, serverPort(this.tcp.endpoints, this.tcp.synSeen, conn.clientIndex)!);
     this.sink.connection?.(conn);
   }
 

@@ -5,6 +5,7 @@
  * decodes header blocks with one HPACK decoder per direction, and pushes stream-level events to an
  * `Http2Sink`. Directions here are HTTP/2 roles: 'request' flows client → server, 'response' server → client.
  */
+import type { UnrecognisedCounters } from './unrecognised';
 import type { TcpConnection } from '../tcp/types';
 
 export type Http2Direction = 'request' | 'response';
@@ -113,8 +114,12 @@ export interface Http2Options {
 
 export interface Http2Counters {
   connections: number;
+  /** Connections taken as HTTP/2 by --http2-port without a captured start (framing found by search). */
+  joinedConnections: number;
   frames: number;
   hpackErrors: number;
   bytesSkipped: number;
   droppedStreams: number;
+  /** Connections not taken as HTTP/2, by reason and port (./unrecognised.ts). */
+  unrecognised: UnrecognisedCounters;
 }

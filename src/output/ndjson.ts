@@ -159,6 +159,8 @@ export class NdjsonEncoder {
     this.fresh(r.ts);
     this.raw(this.connection(r.tcp_stream, r.client, r.server).message);
     this.number(r.stream);
+    this.raw(K_CALL_ID);
+    this.fresh(r.call_id);
     const m = this.method(r.method);
     if (r.direction === 'request') this.raw(m.request);
     else if (r.direction === 'response') this.raw(m.response);
@@ -193,6 +195,8 @@ export class NdjsonEncoder {
   private call(r: CallRecord): void {
     this.raw(this.connection(r.tcp_stream, r.client, r.server).call);
     this.number(r.stream);
+    this.raw(K_CALL_ID);
+    this.fresh(r.call_id);
     this.raw(this.method(r.method).call);
     this.nullable(r.authority);
     this.raw(K_START);
@@ -509,6 +513,7 @@ const COLON = bytesOf(':');
 const BACKSLASH = 0x5c;
 const NEWLINE = bytesOf('\n');
 const NULL = bytesOf('null');
+const K_CALL_ID = bytesOf(',"call_id":');
 const K_METHOD = bytesOf(',"method":');
 const K_DIRECTION = bytesOf(',"direction":');
 const K_INDEX = bytesOf(',"index":');

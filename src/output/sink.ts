@@ -5,7 +5,9 @@
  *  - stdout closed by the reader (`grpctk decode … | head`): stop quietly, exit 0 (OutputClosed);
  *  - a file that cannot be written (disk full, read-only, no such directory): one line, exit 1; a regular
  *    file is written under a temporary name and renamed into place only when complete, so a half-written
- *    file is never presented as the result.
+ *    file is never presented as the result;
+ *  - Ctrl-C (SIGINT), SIGTERM or SIGHUP while a file is written: the temporary file is removed, then the
+ *    process ends by that signal as it would have without grpctk's handler (exit status 128 + signal).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,6 +25,41 @@ export class OutputError extends GrpctkError {
   constructor(message: string) {
     super(message, EXIT_INPUT);
   }
+}
+
+/** Temporary files being written, removed when a signal (or an exit) ends the process before their rename. */
+const temporaryFiles = new Set<string>();
+const CLEANUP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function removeTemporaryFiles(): void {
+  for (const f of temporaryFiles) fs.rmSync(f, { force: true });
+  temporaryFiles.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  removeTemporaryFiles();
+  stopWatching();
+  // With no listener left, the signal's default action applies: the process ends by it, as the shell expects.
+  process.kill(process.pid, signal);
+}
+
+function stopWatching(): void {
+  for (const s of CLEANUP_SIGNALS) process.removeListener(s, onSignal);
+  process.removeListener('exit', removeTemporaryFiles);
+}
+
+function trackTemporary(file: string): void {
+  if (temporaryFiles.size === 0) {
+    for (const s of CLEANUP_SIGNALS) process.on(s, onSignal);
+    process.on('exit', removeTemporaryFiles);
+  }
+  temporaryFiles.add(file);
+}
+
+function untrackTemporary(file: string): void {
+  if (!temporaryFiles.delete(file)) return;
+  // Listeners only while a file is open: otherwise Ctrl-C keeps its default meaning.
+  if (temporaryFiles.size === 0) stopWatching();
 }
 
 /** Bytes gathered before a write to the underlying stream: large writes, few syscalls. */
@@ -171,9 +208,12 @@ export function openOutput(file?: string): Output {
   // Special files (/dev/stdout, /dev/full, a FIFO) are written in place; regular files atomically.
   const target = regular ? path.join(path.dirname(file), `.${path.basename(file)}.grpctk-${process.pid}.tmp`) : file;
   let fd: number;
+  // Watched before it exists: a signal between its creation and the watch would leave it behind.
+  if (regular) trackTemporary(target);
   try {
     fd = fs.openSync(target, 'w');
   } catch (err) {
+    if (regular) untrackTemporary(target);
     throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
   }
   const stream = fs.createWriteStream('', { fd, highWaterMark: CHUNK_BYTES });
@@ -188,15 +228,19 @@ export function openOutput(file?: string): Output {
       if (!stream.destroyed) stream.end();
     });
     if (!regular) return;
-    if (ok && !output.failed) {
-      try {
-        fs.renameSync(target, file);
-      } catch (err) {
+    try {
+      if (ok && !output.failed) {
+        try {
+          fs.renameSync(target, file);
+        } catch (err) {
+          fs.rmSync(target, { force: true });
+          throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
+        }
+      } else {
         fs.rmSync(target, { force: true });
-        throw new OutputError(`cannot write ${file}: ${describe(err as NodeJS.ErrnoException)}`);
       }
-    } else {
-      fs.rmSync(target, { force: true });
+    } finally {
+      untrackTemporary(target);
     }
   };
   output = new StreamOutput(stream, file, false, finish);

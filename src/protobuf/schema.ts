@@ -11,9 +11,11 @@
  *   there, from protobufjs's bundled copies, and so is google.rpc.Status (for grpc-status-details-bin);
  *   google/protobuf/descriptor.proto resolves to the copy shipped with protobufjs.
  *
- * Errors are usage errors (exit 2) on one line: a .proto with a syntax error (file and line), a file or
- * directory that does not exist, a descriptor set that does not parse, a type reference that resolves
- * nowhere, a name defined twice. An import found in no directory is skipped with one warning line (protoc
+ * Errors are usage errors (exit 2) on one line: a .proto named with --proto that has a syntax error (file and
+ * line), a file or directory that does not exist, a descriptor set that does not parse, a type reference that
+ * resolves nowhere, a name defined twice. A .proto found under `-I` that does not parse (or cannot be read)
+ * is skipped with one warning naming the file and line, so one broken file in a large tree does not stop
+ * the decode of every method the other files define; the methods it defined are decoded raw. An import found in no directory is skipped with one warning line (protoc
  * would stop) because imports such as google/api/annotations.proto usually only carry options; a type used
  * from it then fails as an unresolved reference.
  */
@@ -55,6 +57,8 @@ export async function loadSchema(sources: SchemaSources, options: LoadOptions = 
 export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}): SchemaDecoder {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`grpctk: warning: ${m}\n`));
   const protoPaths = (sources.protoPaths ?? []).map((d) => path.resolve(d));
+  // As the user spelled them, for messages.
+  const spelled = new Map((sources.protoPaths ?? []).map((d) => [path.resolve(d), d]));
   const protoFiles = (sources.protoFiles ?? []).map((f) => path.resolve(f));
   for (const d of protoPaths) {
     let st: fs.Stats | undefined;
@@ -74,6 +78,8 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
   const searchDirs = [...protoPaths, ...new Set(protoFiles.map((f) => path.dirname(f)))];
   const bundledDir = protobufjsIncludeDir();
   const warned = new Set<string>();
+  // Files under -I that do not parse: skipped, and never loaded as someone's import either.
+  const broken = new Set<string>();
   // Files a descriptor set already defined, by their import name: loading them again would define
   // every name twice.
   const fromDescriptors = new Set(root.files);
@@ -83,6 +89,7 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
     const dirs = origin ? [...searchDirs, path.dirname(origin)] : [...searchDirs, process.cwd()];
     for (const dir of dirs) {
       const candidate = path.resolve(dir, target);
+      if (broken.has(candidate)) return null;
       if (fs.existsSync(candidate)) return candidate;
     }
     if (bundledDir && target.startsWith('google/protobuf/')) {
@@ -97,12 +104,22 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
     return null;
   };
 
-  const files = [
-    ...protoPaths.flatMap((dir) =>
-      listProtoFiles(dir).filter((f) => !fromDescriptors.has(path.relative(dir, f).split(path.sep).join('/'))),
-    ),
-    ...protoFiles,
-  ];
+  const underDirs = protoPaths.flatMap((dir) =>
+    listProtoFiles(dir)
+      .filter((f) => !fromDescriptors.has(path.relative(dir, f).split(path.sep).join('/')))
+      .filter((f) => {
+        const why = syntaxError(f);
+        if (why === null) return true;
+        broken.add(f);
+        warn(`${path.join(spelled.get(dir) ?? dir, path.relative(dir, f))}: ${why}; skipped (its types are not loaded: their messages are decoded raw)`);
+        return false;
+      }),
+  );
+  for (const f of protoFiles) {
+    const why = syntaxError(f);
+    if (why !== null) throw new UsageError(`--proto ${f}: ${why}`);
+  }
+  const files = [...underDirs, ...protoFiles];
   try {
     if (files.length > 0) root.loadSync(files, PARSE_OPTIONS);
     root.loadSync(WELL_KNOWN_FILES, PARSE_OPTIONS);
@@ -112,6 +129,28 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
     throw new UsageError(`cannot load the schema: ${oneLine((e as Error).message)}`);
   }
   return new SchemaDecoder(root);
+}
+
+/**
+ * Why `file` does not parse as a .proto (`line 5: illegal token …`), or null. Parsed alone, into a scratch
+ * root: a file that fails half-way must not leave half its definitions in the real one.
+ */
+function syntaxError(file: string): string | null {
+  let source: string;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  try {
+    protobuf.parse(source, new protobuf.Root(), PARSE_OPTIONS);
+    return null;
+  } catch (e) {
+    const message = oneLine((e as Error).message);
+    // protobufjs ends its messages with "(line N)" or "(FILE, line N)": put the line first, as compilers do.
+    const m = /^(.*?)\s*\((?:[^,()]*, )?line (\d+)\)$/.exec(message);
+    return m ? `line ${m[2]}: ${m[1]}` : message;
+  }
 }
 
 /** Every .proto file under `dir`, recursively, in a stable order. */

@@ -199,6 +199,8 @@ export function parseRecord(line: string): GrpcRecord | string {
     const why = checkField(spec, rec[spec.name]);
     if (why !== null) return `${type} record: ${why}`;
   }
+  // NDJSON written before call_id existed: it is tcp_stream/stream, nothing inferred.
+  if (type !== 'frame' && rec.call_id === undefined) rec.call_id = `${rec.tcp_stream as number}/${rec.stream as number}`;
   return rec as unknown as GrpcRecord;
 }
 

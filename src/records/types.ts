@@ -18,6 +18,12 @@ export interface MessageRecord {
   server: string;
   /** HTTP/2 stream id. */
   stream: number;
+  /**
+   * The call's identity, `TCP_STREAM/STREAM` (e.g. `0/3`): the same on a call and its messages, unique in
+   * one capture, so they can be joined (`--call`). Filled in from tcp_stream and stream for NDJSON written
+   * before the field existed.
+   */
+  call_id: string;
   /** Full method path, e.g. /helloworld.Greeter/SayHello. */
   method: string;
   direction: 'request' | 'response';
@@ -42,6 +48,8 @@ export interface CallRecord {
   client: string;
   server: string;
   stream: number;
+  /** `TCP_STREAM/STREAM`, as on the call's messages. */
+  call_id: string;
   method: string;
   authority: string | null;
   /** ISO-8601 UTC with nanoseconds: the request HEADERS packet and the packet that ended the stream. */

@@ -48,6 +48,7 @@ import { Assembler } from '../tcp/assembler';
 import type { AssemblerOptions, CloseReason, ConnectionHandler, Direction, TcpConnection } from '../tcp/types';
 import { formatEndpoint } from '../tcp/types';
 import { http2HandlerFactory } from '../http2/connection';
+import type { UnrecognisedCounters } from '../http2/unrecognised';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../http2/constants';
 import type { DataEvent, HeadersEvent, Http2Connection, Http2Options, Http2Sink, RstStreamEvent } from '../http2/types';
 import { SlotKind, SlotWriter } from './slots';
@@ -305,6 +306,8 @@ export class Analyzer implements CaptureSink {
   readonly table = new ConnTable();
   readonly methods = new MethodRegistry();
   readonly counters: AnalyzerCounters = { packets: 0, tcpPackets: 0, connections: 0, heldShared: 0, unsyncedDirections: 0 };
+  /** Connections not read as HTTP/2, by reason (for the summary). */
+  readonly unrecognised: UnrecognisedCounters;
 
   private readonly net = new PacketDecoder();
   private readonly assembler: Assembler;
@@ -324,6 +327,7 @@ export class Analyzer implements CaptureSink {
     this.maxStreams = options.maxStreamsRemembered ?? DEFAULT_MAX_STREAMS_REMEMBERED;
     const sink = this.http2Sink();
     const h2 = http2HandlerFactory(sink, options.http2);
+    this.unrecognised = h2.counters.unrecognised;
     this.assembler = new Assembler((tcp) => {
       const live = new LiveConn(tcp);
       this.live.set(tcp.index, live);

@@ -11,6 +11,7 @@
  * input and pipes are first copied to a temporary file. Memory stays bounded: slots are on disk, open parts
  * are limited (./parts.ts), per connection a few bytes are kept.
  */
+import type { UnrecognisedCounters } from '../http2/unrecognised';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -94,6 +95,8 @@ export interface SplitSummary {
   /** Most part files open at once. */
   peakOpenFiles: number;
   analysis?: AnalyzerCounters & { methodsOverLimit: number };
+  /** Keyed modes: connections not read as HTTP/2, by reason (no method could be read from them). */
+  unrecognised?: UnrecognisedCounters;
   /** One line each, for stderr. */
   warnings: string[];
 }
@@ -339,6 +342,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
         written: out.written,
         peakOpenFiles: 0,
         analysis: { ...analyzer.counters, methodsOverLimit: analyzer.methods.overLimit },
+        unrecognised: analyzer.unrecognised,
         warnings: warningsOf(o.by, analyzer),
       };
       if (fault !== undefined) throw fault;

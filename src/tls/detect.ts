@@ -65,10 +65,15 @@ export interface TlsCounters {
   connections: number;
   /** TLS connections whose bytes could not be decrypted (no keys, or decryption not available). */
   notDecrypted: number;
+  /** Their server ports (the SYN's destination, else the lower port), with counts; at most MAX_TLS_PORTS. */
+  notDecryptedPorts: Map<number, number>;
 }
 
+/** Server ports remembered for the summary; past it connections are only counted. */
+export const MAX_TLS_PORTS = 64;
+
 export function newTlsCounters(): TlsCounters {
-  return { connections: 0, notDecrypted: 0 };
+  return { connections: 0, notDecrypted: 0, notDecryptedPorts: new Map() };
 }
 
 /** A TLS connection that cannot be decrypted: counted, its bytes dropped. */
@@ -83,9 +88,13 @@ export function tlsDissector(counters: TlsCounters): Dissector {
   return {
     name: 'tls',
     probe: probeTls,
-    create(_conn: TcpConnection): ConnectionHandler {
+    create(conn: TcpConnection): ConnectionHandler {
       counters.connections++;
       counters.notDecrypted++;
+      const [a, b] = conn.endpoints;
+      const port = conn.synSeen ? b.port : Math.min(a.port, b.port);
+      const ports = counters.notDecryptedPorts;
+      if (ports.has(port) || ports.size < MAX_TLS_PORTS) ports.set(port, (ports.get(port) ?? 0) + 1);
       return new UndecryptedTls();
     },
   };

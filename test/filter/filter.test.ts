@@ -132,3 +132,73 @@ test('without --status messages pass straight through the join', () => {
   join.message(makeMessage({ server: '10.0.0.2:80' }));
   assert.equal(sink.got.length, 1);
 });
+
+test('--min-duration/--max-duration judge calls by duration_ms; calls without an end never match', () => {
+  const f = parse(['--min-duration', '10ms', '--max-duration', '1s']);
+  assert.equal(f.needsCall, true);
+  assert.equal(f.matchCall(makeCall({ duration_ms: 10 })), true);
+  assert.equal(f.matchCall(makeCall({ duration_ms: 9.99 })), false);
+  assert.equal(f.matchCall(makeCall({ duration_ms: 1000.5 })), false);
+  assert.equal(f.matchCall(makeCall({ duration_ms: null, end: null })), false);
+  assert.throws(() => parse(['--min-duration', 'soon']), /--min-duration/);
+});
+
+test('--call picks one call and its messages by call_id (TCP_STREAM/STREAM)', () => {
+  const f = parse(['--call', '0/1', '--call', '2/5,3/7']);
+  assert.equal(f.matchCall(makeCall()), true);
+  assert.equal(f.matchMessage(makeMessage()), true);
+  assert.equal(f.matchCall(makeCall({ tcp_stream: 2, stream: 5, call_id: '2/5' })), true);
+  assert.equal(f.matchMessage(makeMessage({ stream: 3, call_id: '0/3' })), false);
+  assert.throws(() => parse(['--call', '0:1']), (e: unknown) => e instanceof UsageError && /--call: "0:1" is not TCP_STREAM\/STREAM/.test(e.message));
+});
+
+test('-Y on call fields holds messages for their call; on message fields a call is kept when one of its messages matches', () => {
+  const f = parse(['-Y', 'status != 0']);
+  assert.equal(f.needsCall, true);
+  const out = collector();
+  const join = joinMessagesWithCalls(f, out);
+  join.message(makeMessage());
+  join.message(makeMessage({ stream: 3, call_id: '0/3' }));
+  join.call(makeCall({ status: 5, status_name: 'NOT_FOUND' }));
+  join.call(makeCall({ stream: 3, call_id: '0/3' }));
+  assert.deepEqual(out.got.map((g) => [g.kind, (g.rec as { call_id: string }).call_id]), [['message', '0/1'], ['call', '0/1']]);
+
+  const byDirection = parse(['--display-filter', 'direction == "response"']);
+  const req = makeMessage();
+  const resp = makeMessage({ direction: 'response' });
+  assert.deepEqual(byDirection.matchGroup(makeCall(), [req, resp]), [resp]);
+  assert.equal(byDirection.matchGroup(makeCall(), [req]), undefined);
+  assert.deepEqual(parse(['-Y', 'status == 0']).matchGroup(makeCall(), [req, resp]), [req, resp]);
+});
+
+test('-Y on a message field is refused where only calls are read', () => {
+  const cmd = addFilterOptions(new Command('t').exitOverride());
+  cmd.parse(['-Y', 'length > 100'], { from: 'user' });
+  assert.throws(() => filterFromOptions(cmd.opts(), { callsOnly: true }), /-Y: length is a field of message records/);
+  assert.doesNotThrow(() => filterFromOptions(cmd.opts()));
+});
+
+test('a filter that matched nothing says what was there, with a hint for a bare method name', () => {
+  const f = parse(['--method', 'Get']);
+  f.matchCall(makeCall({ method: '/lab.v1.Inventory/Get' }));
+  f.matchCall(makeCall({ method: '/lab.v1.Inventory/List' }));
+  assert.equal(
+    f.noMatchReport(),
+    "no call matched --method Get (2 calls read); methods seen: /lab.v1.Inventory/Get, /lab.v1.Inventory/List; globs match the full path: try '*Get' or '*Get*'",
+  );
+  const s = parse(['-Y', 'status == 7 && duration_ms > 5']);
+  s.matchCall(makeCall());
+  assert.equal(s.noMatchReport(), "no call matched -Y 'status == 7 && duration_ms > 5' (1 call read); statuses seen: OK (1); durations seen: 10 ms to 10 ms");
+  const ok = parse(['--method', '*SayHello']);
+  ok.matchCall(makeCall());
+  assert.equal(ok.noMatchReport(), null);
+  assert.equal(parse([]).noMatchReport(), null);
+});
+
+test('messages held for their call count as matched only when their call lets them through', () => {
+  const f = parse(['--status', 'PERMISSION_DENIED']);
+  const join = joinMessagesWithCalls(f, collector());
+  join.message(makeMessage());
+  join.call(makeCall());
+  assert.match(f.noMatchReport() ?? '', /^no call matched --status PERMISSION_DENIED \(1 call read\); statuses seen: OK \(1\)$/);
+});

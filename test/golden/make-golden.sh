@@ -30,6 +30,8 @@ ports_of() {
     any-sll*) echo 50070 ;;
     hostile*) echo 50080 ;;
     large-messages*) echo 50090 ;;
+    tls-nokeys*) echo 50443 ;;
+    joined*) echo 50100 ;;
     *) die "no ports known for $1: add it to ports_of in $0" ;;
   esac
 }

@@ -116,16 +116,30 @@ test('well-known types, google.rpc.Status and descriptor.proto are always availa
   assert.ok(loadSchemaSync({ protoPaths: [dir] }).lookupType('O'));
 });
 
-test('a .proto with a syntax error is a usage error naming the file and line', () => {
+test('a .proto with a syntax error: named with --proto, a usage error naming the file and line', () => {
   const dir = tmpDir({ 'bad.proto': 'syntax = "proto3";\nmessage M {\n  int32 = 1;\n}\n' });
   assert.throws(
-    () => loadSchemaSync({ protoPaths: [dir] }),
+    () => loadSchemaSync({ protoFiles: [path.join(dir, 'bad.proto')] }),
     (e: unknown) =>
       e instanceof UsageError &&
       e.exitCode === 2 &&
-      /^cannot load the schema: illegal .*bad\.proto, line 3\)$/.test(e.message) &&
+      /^--proto .*bad\.proto: line 3: illegal .*$/.test(e.message) &&
       !e.message.includes('\n'),
   );
+});
+
+test('a .proto with a syntax error under -I is skipped with a warning naming it; the others still load', () => {
+  const dir = tmpDir({
+    'bad.proto': 'syntax = "proto3";\nmessage M {\n  int32 = 1;\n}\n',
+    'good.proto': 'syntax = "proto3"; package g; message G { int32 v = 1; }',
+    'uses.proto': 'syntax = "proto3"; package u; import "good.proto"; message U { g.G g = 1; }',
+  });
+  const warnings: string[] = [];
+  const schema = loadSchemaSync({ protoPaths: [dir] }, { warn: (m) => warnings.push(m) });
+  assert.ok(schema.lookupType('g.G'));
+  assert.ok(schema.lookupType('u.U'));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^.*bad\.proto: line 3: illegal .*; skipped \(its types are not loaded: their messages are decoded raw\)$/);
 });
 
 test('missing files, directories, bad descriptor sets and unresolved types are usage errors', () => {

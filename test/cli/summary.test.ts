@@ -1,0 +1,67 @@
+/**
+ * The end-of-run summary as a user meets it: a capture grpctk cannot (fully) read never gives empty output,
+ * exit 0 and no word. One line per reason on stderr, with what to do.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertCleanStderr, grpctk, ndjson, PROTOS } from './helpers';
+
+const TLS = 'samples/tls-nokeys.pcapng';
+const JOINED = 'samples/joined.pcapng';
+
+test('a TLS capture: no calls, and stderr says the connection is TLS, on which port, and that it needs keys', () => {
+  for (const cmd of ['decode', 'stats', 'export']) {
+    const run = grpctk([cmd, TLS]);
+    assert.equal(run.status, 0, run.stderr);
+    assertCleanStderr(run.stderr);
+    assert.match(run.stderr, /^grpctk: warning: no gRPC call decoded from 30 packets: 1 TCP connection, none recognised as HTTP\/2$/m, cmd);
+    assert.match(run.stderr, /^grpctk: warning: 1 TLS connection \(server port 50443\) not decoded: TLS-encrypted; .*session keys.*SSLKEYLOGFILE/m, cmd);
+  }
+  assert.equal(grpctk(['decode', TLS]).stdout, '');
+  assert.equal(grpctk(['decode', '-q', TLS]).stderr, '');
+});
+
+test('a capture that joined a connection midway: the summary names the port and the flag that reads it', () => {
+  const run = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, JOINED]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(ndjson(run.stdout).filter((r) => r.type === 'call').length, 1);
+  assert.match(
+    run.stderr,
+    /^grpctk: warning: 1 TCP connection \(server port 50100\) not decoded: its start was not captured .*; port 50100 carried HTTP\/2 on another connection: try --http2-port 50100$/m,
+  );
+  // Following the hint reads the joined connection: its calls, and the calls that began before the capture.
+  const forced = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, '--http2-port', '50100', JOINED]);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(ndjson(forced.stdout).filter((r) => r.type === 'call').length, 3);
+  assert.doesNotMatch(forced.stderr, /start was not captured/);
+  assert.match(forced.stderr, /^grpctk: warning: 1 HTTP\/2 connection joined midway \(--http2-port\): header fields indexed before the capture cannot be decoded/m);
+});
+
+test('methods without a schema are named, with the flags that load one; not with the schema loaded', () => {
+  const run = grpctk(['decode', '-F', 'ndjson', 'samples/non-grpc.pcapng']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /^grpctk: warning: 1 method without a schema, bodies decoded raw \(by field number\): \/helloworld\.Greeter\/SayHello; no schema was loaded: give the \.proto files with -I DIR/m);
+  assert.match(run.stderr, /^grpctk: warning: 1 HTTP\/1\.x connection \(server port 50061\) skipped/m);
+  const loaded = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/non-grpc.pcapng']);
+  assert.doesNotMatch(loaded.stderr, /without a schema/);
+  // stats reads calls only: message bodies are not decoded, so schemas are not its concern.
+  assert.doesNotMatch(grpctk(['stats', 'samples/non-grpc.pcapng']).stderr, /without a schema/);
+});
+
+test('a clean capture decoded with its schema has nothing to say', () => {
+  const run = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/grpcjs-basic.pcapng']);
+  assert.equal(run.status, 0);
+  assert.equal(run.stderr, '');
+});
+
+test('split --by method says why a TLS connection has no method part', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpctk-summary-'));
+  const run = grpctk(['split', '--by', 'method', '-o', dir, TLS]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(ndjson(run.stdout).map((r) => r.key), ['other']);
+  assert.match(run.stderr, /^grpctk: warning: 1 TLS connection \(server port 50443\) not decoded: TLS-encrypted; .*; those packets went to the 'other' part$/m);
+  fs.rmSync(dir, { recursive: true });
+});
