@@ -6,13 +6,38 @@ import * as v8 from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT_INPUT, EXIT_USAGE, GrpctkError } from '../errors';
 import { version } from '../version';
-import { register as registerDecode } from './decode';
-import { register as registerStats } from './stats';
-import { register as registerExport } from './export';
-import { register as registerCapture } from './capture';
-import { register as registerSplit } from './split';
 
-export function buildProgram(): Command {
+interface Subcommand {
+  register(program: Command): void;
+}
+
+/**
+ * Each subcommand's file, loaded only when the command line names it: on a small capture, start-up is
+ * most of a run, and each subcommand brings its own layers and dependencies (`--version` loads none).
+ * In the order `--help` lists them.
+ */
+/* eslint-disable @typescript-eslint/no-var-requires */
+const SUBCOMMANDS: Record<string, () => Subcommand> = {
+  decode: () => require('./decode') as Subcommand,
+  stats: () => require('./stats') as Subcommand,
+  export: () => require('./export') as Subcommand,
+  split: () => require('./split') as Subcommand,
+  capture: () => require('./capture') as Subcommand,
+};
+/* eslint-enable @typescript-eslint/no-var-requires */
+
+/** The subcommands `argv` (process.argv: node, script, arguments) needs: all when it names none (help). */
+function subcommandsFor(argv: string[] | undefined): string[] {
+  const all = Object.keys(SUBCOMMANDS);
+  if (argv === undefined) return all;
+  const args = argv.slice(2);
+  if (args.length > 0 && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, args[0])) return [args[0]];
+  if (args.length > 0 && args.every((a) => a === '-V' || a === '--version')) return [];
+  return all;
+}
+
+/** The program, with the subcommands `argv` needs (every one when argv is not given). */
+export function buildProgram(argv?: string[]): Command {
   const program = new Command('grpctk')
     .description('Decode, summarize, export and split gRPC calls from packet captures (pcap, pcapng, gzip)')
     .version(version, '-V, --version')
@@ -21,11 +46,7 @@ export function buildProgram(): Command {
       outputError: (text, write) => write(`grpctk: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
     })
     .exitOverride();
-  registerDecode(program);
-  registerStats(program);
-  registerExport(program);
-  registerSplit(program);
-  registerCapture(program);
+  for (const name of subcommandsFor(argv)) SUBCOMMANDS[name]().register(program);
   return program;
 }
 
@@ -44,7 +65,7 @@ export function tuneGarbageCollector(): void {
 
 export async function main(argv: string[]): Promise<void> {
   tuneGarbageCollector();
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -12,7 +12,7 @@
  * it as a formula. Only text is touched: numbers (negative ones included) are numbers, not formulas. The
  * rest of the text is left as it was (ANSI escapes, newlines, any Unicode), so nothing is lost.
  */
-import { stringify } from 'csv-stringify/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 
 export interface CsvOptions {
   /** Neutralize formula-like text cells (default true; `--no-sanitize` turns it off). */
@@ -53,7 +53,16 @@ const STRINGIFY_OPTIONS = {
 
 /** Formats rows of cell values (csvCell output) as CSV text, CRLF after each row. */
 export function formatCsvRows(rows: Array<Array<string | number>>): string {
-  return rows.length === 0 ? '' : stringify(rows, STRINGIFY_OPTIONS);
+  return rows.length === 0 ? '' : csvStringify()(rows, STRINGIFY_OPTIONS);
+}
+
+let stringify: typeof Stringify | null = null;
+
+/** csv-stringify, loaded on the first CSV row: `stats` imports this file but most runs write no CSV. */
+function csvStringify(): typeof Stringify {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  stringify ??= (require('csv-stringify/sync') as { stringify: typeof Stringify }).stringify;
+  return stringify;
 }
 
 /**
