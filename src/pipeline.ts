@@ -24,6 +24,7 @@ import { RecordReader } from './records/reader';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
 import { Progress } from './output/progress';
+import { formatInteger } from './units';
 
 export interface PipelineOptions {
   schema: SchemaSources;
@@ -221,7 +222,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
 }
 
 function plural(n: number, one: string, many = one + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${formatInteger(n)} ${n === 1 ? one : many}`;
 }
 
 function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {
