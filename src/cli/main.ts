@@ -2,8 +2,9 @@
  * The command line: one file per subcommand, each exporting `register(program)`. This file only wires them
  * and turns every error into one line on stderr with a documented exit code (see ../errors.ts).
  */
-import * as v8 from 'node:v8';
-import { Command, CommanderError } from 'commander';
+import type * as v8 from 'node:v8';
+import type * as Commander from 'commander';
+import type { Command } from 'commander';
 import { EXIT_INPUT, EXIT_USAGE, GrpctkError } from '../errors';
 import { version } from '../version';
 
@@ -37,8 +38,14 @@ function subcommandsFor(argv: string[] | undefined): string[] {
 }
 
 /** The program, with the subcommands `argv` needs (every one when argv is not given). */
+/** commander, loaded when a command line is parsed (`--version` alone needs none of it, see main). */
+function commander(): typeof Commander {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('commander') as typeof Commander;
+}
+
 export function buildProgram(argv?: string[]): Command {
-  const program = new Command('grpctk')
+  const program = new (commander().Command)('grpctk')
     .description('Decode, summarize, export and split gRPC calls from packet captures (pcap, pcapng, gzip)')
     .version(version, '-V, --version')
     // Usage errors are one line too, in grpctk's voice: "grpctk: unknown option '--x' (see grpctk decode --help)".
@@ -60,10 +67,17 @@ export function buildProgram(argv?: string[]): Command {
  * any decoding, takes effect.
  */
 export function tuneGarbageCollector(): void {
-  v8.setFlagsFromString('--no-incremental-marking');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  (require('node:v8') as typeof v8).setFlagsFromString('--no-incremental-marking');
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `grpctk --version` as commander prints it, without loading commander (which loads child_process, net
+  // and streams) or node:v8 (streams too): half of that command's time over `node -e 0`, measured.
+  if (argv.length === 3 && argv[2] === '--version') {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
   tuneGarbageCollector();
   const program = buildProgram(argv);
   try {
@@ -74,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function exitCodeFor(err: unknown): number {
-  if (err instanceof CommanderError) {
+  if (err instanceof commander().CommanderError) {
     // Help and version are not failures; every other commander error is bad usage (already printed).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return EXIT_USAGE;
