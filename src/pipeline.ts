@@ -16,6 +16,8 @@ import type { CaptureSink, Packet } from './pcap/types';
 import { PacketDecoder } from './net/decode';
 import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
+import { connectionDetector } from './detect';
+import { newTlsCounters, type TlsCounters } from './tls/detect';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { schemaDecoder } from './protobuf/decoder';
@@ -154,7 +156,8 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     http2Ports: options.http2Ports,
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
-  const assembler = new Assembler(http2, {
+  const tls = newTlsCounters();
+  const assembler = new Assembler(connectionDetector({ http2, tls }), {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
@@ -172,7 +175,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
       assembler.flush();
       tracker.finish();
     },
-    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters),
+    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters, tls),
   };
 }
 
@@ -225,8 +228,9 @@ function plural(n: number, one: string, many = one + 's'): string {
   return `${formatInteger(n)} ${n === 1 ? one : many}`;
 }
 
-function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {
+function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }, tls?: TlsCounters): string[] {
   const out: string[] = [];
+  if (tls?.notDecrypted) out.push(`TLS: ${plural(tls.notDecrypted, 'connection')} not decrypted (grpctk does not decrypt TLS yet)`);
   if (net.unsupportedLinkType) out.push(`${plural(net.unsupportedLinkType, 'packet')} of unsupported link types skipped`);
   if (net.malformed) out.push(`${plural(net.malformed, 'malformed packet')} skipped`);
   if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);
