@@ -23,6 +23,7 @@ const SUBCOMMANDS: Record<string, () => Subcommand> = {
   stats: () => require('./stats') as Subcommand,
   export: () => require('./export') as Subcommand,
   split: () => require('./split') as Subcommand,
+  report: () => require('./report') as Subcommand,
   capture: () => require('./capture') as Subcommand,
 };
 /* eslint-enable @typescript-eslint/no-var-requires */
@@ -37,12 +38,13 @@ function subcommandsFor(argv: string[] | undefined): string[] {
   return all;
 }
 
-/** The program, with the subcommands `argv` needs (every one when argv is not given). */
 /** commander, loaded when a command line is parsed (`--version` alone needs none of it, see main). */
 function commander(): typeof Commander {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require('commander') as typeof Commander;
 }
+
+/** The program, with the subcommands `argv` needs (every one when argv is not given). */
 
 export function buildProgram(argv?: string[]): Command {
   const program = new (commander().Command)('grpctk')
