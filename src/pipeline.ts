@@ -20,7 +20,7 @@ import { connectionDetector } from './detect';
 import { newTlsCounters } from './tls/detect';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
-import { loadSchema } from './protobuf/schema';
+import { schemaDecoder } from './protobuf/decoder';
 import type { MessageDecoder, SchemaSources } from './protobuf/types';
 import { RecordReader } from './records/reader';
 import type { TimeOrigin } from './records/time';
@@ -207,7 +207,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
 
 async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
-  const decoder = await loadSchema(options.schema);
+  const decoder = await schemaDecoder(options.schema);
   const callsOnly = options.callsOnly === true;
   const counting: RecordSink = {
     message: (r) => { summary.messages++; sink.message(r); },

@@ -17,6 +17,7 @@ import type { GrpcCounters } from './grpc/calls';
 import type { PacketDecoder } from './net/decode';
 import type { DetectCounters } from './detect/types';
 import type { TlsCounters } from './tls/detect';
+import { formatInteger } from './units';
 
 export interface DecodeCounters {
   net: PacketDecoder['counters'];
@@ -41,7 +42,7 @@ export interface SummaryContext {
 }
 
 function plural(n: number, one: string, many = one + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${formatInteger(n)} ${n === 1 ? one : many}`;
 }
 
 /** `server port 443` or `server ports 443, 8443 …`, from a port → count map (most connections first). */

@@ -145,7 +145,7 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
   const hasConnection = hosts !== null || ports !== null;
   // The last endpoints seen, parsed: records of one connection come in runs, so this saves most parses.
   let lastEndpoint = '';
-  let lastParsed = parseEndpoint('');
+  let lastParsed = { addr: '', port: null as number | null }; // parseEndpoint(''), without compiling isIP's regexes
   const endpoint = (s: string) => {
     if (s !== lastEndpoint) {
       lastEndpoint = s;

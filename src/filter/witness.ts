@@ -10,6 +10,7 @@
 import { statusLabel } from '../records/status';
 import type { CallRecord } from '../records/types';
 import { globToRegExp } from './parse';
+import { formatInteger } from '../units';
 
 /** Distinct methods, statuses or servers remembered; past it they are only counted. */
 export const MAX_DISTINCT = 1_000;
@@ -115,7 +116,7 @@ export class FilterWitness {
       given.push(`-Y ${quote(f.display)}`);
       if (seen.length === 0) seen.push(`methods seen: ${this.methods.list()}`, `statuses seen: ${this.statuses.list(true)}`);
     }
-    const n = this.calls.toLocaleString('en-US');
+    const n = formatInteger(this.calls);
     return [`no call matched ${given.join(' ')} (${n} call${this.calls === 1 ? '' : 's'} read)`, ...seen, ...hints].join('; ');
   }
 
@@ -125,5 +126,5 @@ export class FilterWitness {
 }
 
 function ms(v: number): string {
-  return `${v < 10 ? v.toFixed(3).replace(/\.?0+$/, '') : Math.round(v).toLocaleString('en-US')} ms`;
+  return `${v < 10 ? v.toFixed(3).replace(/\.?0+$/, '') : formatInteger(Math.round(v))} ms`;
 }

@@ -19,7 +19,7 @@
  * Only text is touched: numbers (negative ones included) are numbers, not formulas. `--no-sanitize` writes
  * text exactly as captured (RFC 4180 quoting only).
  */
-import { stringify } from 'csv-stringify/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import { escapeCell, escapeJson } from './escape';
 
 export interface CsvOptions {
@@ -78,7 +78,16 @@ const SANITIZED_OPTIONS = {
  * also quotes every text cell holding a separator or a formula character.
  */
 export function formatCsvRows(rows: Array<Array<string | number>>, sanitize = true): string {
-  return rows.length === 0 ? '' : stringify(rows, sanitize ? SANITIZED_OPTIONS : STRINGIFY_OPTIONS);
+  return rows.length === 0 ? '' : csvStringify()(rows, sanitize ? SANITIZED_OPTIONS : STRINGIFY_OPTIONS);
+}
+
+let stringify: typeof Stringify | null = null;
+
+/** csv-stringify, loaded on the first CSV row: `stats` imports this file but most runs write no CSV. */
+function csvStringify(): typeof Stringify {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  stringify ??= (require('csv-stringify/sync') as { stringify: typeof Stringify }).stringify;
+  return stringify;
 }
 
 /**

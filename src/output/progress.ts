@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { formatInteger } from '../units';
 
 /**
  * Progress on stderr for long runs: bytes read of the total, packets, calls, rate, time left. Only when stderr
@@ -52,9 +53,9 @@ export class Progress {
       const pct = Math.min(100, (bytesRead / this.totalBytes) * 100);
       const left = rate > 0 ? (this.totalBytes - bytesRead) / rate : 0;
       text += ` of ${mb(this.totalBytes)} (${pct.toFixed(0)}%)`;
-      text += `, ${packets.toLocaleString('en-US')} packets, ${calls.toLocaleString('en-US')} calls, ${mb(rate)}/s, ${Math.ceil(left)}s left`;
+      text += `, ${formatInteger(packets)} packets, ${formatInteger(calls)} calls, ${mb(rate)}/s, ${Math.ceil(left)}s left`;
     } else {
-      text += `, ${packets.toLocaleString('en-US')} packets, ${calls.toLocaleString('en-US')} calls, ${mb(rate)}/s`;
+      text += `, ${formatInteger(packets)} packets, ${formatInteger(calls)} calls, ${mb(rate)}/s`;
     }
     this.stream.write(`\r\x1b[K${text}`);
     this.drawn = true;

@@ -6,6 +6,7 @@
  */
 import Table from 'cli-table3';
 import { escapeCell } from './escape';
+import { formatInteger } from '../units';
 
 export const DEFAULT_TABLE_WIDTH = 80;
 
@@ -99,7 +100,7 @@ export function terminalSafe(s: string): string {
 
 /** 1234567 → 1,234,567. */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  return formatInteger(n);
 }
 
 /** Milliseconds with a unit that keeps 2–3 significant figures: 850µs, 12.3ms, 1.25s, 2m05s, 1h02m. */

@@ -15,6 +15,7 @@ import { msBetween, TimeOrigin } from '../records/time';
 import { escapeJson, escapeText } from './escape';
 import type { CallGroupSink } from './group';
 import type { Output } from './sink';
+import { formatInteger } from '../units';
 
 /**
  * Longest value shown whole in the text view, in characters: a screenful of a terminal line or two,
@@ -69,7 +70,7 @@ export function cutValue(s: string, max: number): string {
   let end = max;
   const c = s.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${s.slice(0, end)}… (${s.length.toLocaleString('en-US')} chars)`;
+  return `${s.slice(0, end)}… (${formatInteger(s.length)} chars)`;
 }
 
 export interface TextOptions {
@@ -243,7 +244,7 @@ function plural(n: number, word: string): string {
 }
 
 function formatBytes(n: number): string {
-  return `${n.toLocaleString('en-US')} B`;
+  return `${formatInteger(n)} B`;
 }
 
 function indent(text: string, pad: string): string {

@@ -30,6 +30,7 @@ import { Analyzer, type AnalyzerCounters, ConnTable, MethodRegistry } from './an
 import { DEFAULT_NAME_TEMPLATE, NameTemplate } from './names';
 import { type Part, PartPool, type PartIndexRecord, openOutputDir } from './parts';
 import { SlotKind, SlotReader, SlotWriter } from './slots';
+import { formatInteger } from '../units';
 
 export type SplitBy = 'connection' | 'server' | 'client' | 'method' | 'count' | 'size' | 'time';
 export const SPLIT_MODES: readonly SplitBy[] = ['connection', 'server', 'client', 'method', 'count', 'size', 'time'];
@@ -357,7 +358,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
 
 function warningsOf(by: SplitBy, a: Analyzer): string[] {
   const w: string[] = [];
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = (x: number) => formatInteger(x);
   if (by === 'method') {
     if (a.counters.unsyncedDirections > 0) {
       w.push(

@@ -29,6 +29,7 @@ import { callOutcome, GRPC_STATUS_NAMES, NO_STATUS, outcomeLabel, STATUS_UNKNOWN
 import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
+import { formatInteger } from '../units';
 
 export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority';
 export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority'];
@@ -200,7 +201,7 @@ class GroupState {
         if (!slot) {
           if (this.series.size >= MAX_INTERVALS_PER_GROUP) {
             throw new UsageError(
-              `--interval ${intervalText}: more than ${MAX_INTERVALS_PER_GROUP.toLocaleString('en-US')} intervals in one group (MAX_INTERVALS_PER_GROUP); use a longer interval`,
+              `--interval ${intervalText}: more than ${formatInteger(MAX_INTERVALS_PER_GROUP)} intervals in one group (MAX_INTERVALS_PER_GROUP); use a longer interval`,
             );
           }
           slot = { calls: 0, errors: 0, latency: new LatencyDigest(EXACT_INTERVAL_LATENCY_LIMIT) };

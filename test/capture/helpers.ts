@@ -19,7 +19,7 @@ export const ROOT = join(__dirname, '..', '..');
  */
 const CLI_ARGS = ((): string[] => {
   const main = join(ROOT, 'dist', 'cli', 'main.js');
-  if (existsSync(main) && /require\("\.\/capture"\)/.test(readFileSync(main, 'utf8'))) return [join(ROOT, 'bin', 'grpctk.js')];
+  if (existsSync(main) && /require\(["']\.\/capture["']\)/.test(readFileSync(main, 'utf8'))) return [join(ROOT, 'bin', 'grpctk.js')];
   return ['--import', 'tsx', join(__dirname, 'run-cli.ts')];
 })();
 const PROTO = join(ROOT, 'samples', 'protos', 'helloworld.proto');

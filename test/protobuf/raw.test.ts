@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeRaw } from '../../src/protobuf/raw';
+import { decodeRaw, isMessage } from '../../src/protobuf/raw';
+import { WireReader } from '../../src/protobuf/wire';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -42,6 +43,57 @@ test('length-delimited: nested message when it parses, else printable text, else
   // UTF-8 text with tab and newline is text; a control byte makes it bytes
   assert.deepEqual(decodeRaw(Buffer.concat([hex('0a 07'), Buffer.from('é\t✓\n')])).body, { 1: 'é\t✓\n' });
   assert.deepEqual(decodeRaw(hex('0a 03 610761')).body, { 1: 'YQdh' });
+});
+
+test('printable text that happens to parse as a message is text: numbers read out of letters lose', () => {
+  const text = (s: string) => Buffer.concat([hex('0a'), varint(Buffer.byteLength(s)), Buffer.from(s)]);
+  // "Marie" is also field 9, fixed32 1701409377; "Hi" field 9, varint 105; "item 1 of 5" fields 4 and 13.
+  for (const s of ['Marie', 'Hi', 'item 1 of 5', 'error', '{|', 'Zoë', 'line one\nline two']) {
+    assert.deepEqual(decodeRaw(text(s)).body, { 1: s }, s);
+  }
+});
+
+test('a message of length-delimited fields stays a message even when its bytes are printable', () => {
+  const name = 'a name of forty characters, all of them.';
+  assert.equal(name.length, 40);
+  // {1: name}: "\n(" then the name; {4: name, 15: name}: '"(' name 'z(' name.
+  assert.deepEqual(decodeRaw(Buffer.concat([hex('0a 2a 0a 28'), Buffer.from(name)])).body, { 1: { 1: name } });
+  const two = Buffer.concat([hex('22 28'), Buffer.from(name), hex('7a 28'), Buffer.from(name)]);
+  assert.deepEqual(decodeRaw(Buffer.concat([hex('0a'), varint(two.length), two])).body, { 1: { 4: name, 15: name } });
+});
+
+test('the message probe accepts exactly what the wire reader reads without an error', () => {
+  // The reference: the throwing reader, as the probe was before it returned a value.
+  const reference = (b: Uint8Array): boolean => {
+    const r = new WireReader(b);
+    try {
+      while (!r.eof()) {
+        const tag = r.tag();
+        if ((tag & 7) === 4) return false;
+        r.skip(tag & 7, tag >>> 3);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Fields built from plausible pieces (tags of every wire type, short and long varints, lengths that fit
+  // or not), so that many inputs parse and the rest fail at every kind of fault.
+  const piece = fc.oneof(
+    fc.constantFrom(...[0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x00, 0x80, 0xff, 0x13, 0x14, 0x7a].map((x) => [x])),
+    fc.integer({ min: 0, max: 40 }).map((n) => [n]),
+    fc.uint8Array({ maxLength: 12 }).map((a) => [...a]),
+    fc.constant([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+    fc.constant([0x88, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]),
+    fc.constant([0x80, 0x80, 0x80, 0x80, 0x10]),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+      const b = Uint8Array.from(pieces.flat());
+      assert.equal(isMessage(b), reference(b), Buffer.from(b).toString('hex'));
+    }),
+    { numRuns: 20000 },
+  );
 });
 
 test('repeated field numbers become arrays in wire order', () => {
