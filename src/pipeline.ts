@@ -17,7 +17,10 @@ import { PacketDecoder } from './net/decode';
 import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
 import { connectionDetector } from './detect';
-import { newTlsCounters, type TlsCounters } from './tls/detect';
+import { newTlsCounters } from './tls/detect';
+import { KeyLog } from './tls/keylog';
+import { tlsWarnings } from './tls/summary';
+import { DSB_SECRETS_TYPE_TLS } from './pcap/constants';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
@@ -47,6 +50,8 @@ export interface PipelineOptions {
    * zero records with a warning (stats and export of an empty pipe: an honest zero).
    */
   requireInput?: boolean;
+  /** NSS key log files (--tls-keylog) for TLS decryption; secrets in the capture's DSBs are used as well. */
+  tlsKeylogs?: string[];
 }
 
 export interface PipelineSummary {
@@ -141,7 +146,13 @@ export interface DecodeCore {
   warnings(): string[];
 }
 
-export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>, tap?: PacketTap): DecodeCore {
+export function createDecodeCore(
+  decoder: MessageDecoder,
+  sink: RecordSink,
+  options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>,
+  tap?: PacketTap,
+  keys: KeyLog = new KeyLog(),
+): DecodeCore {
   const limits = options.limits;
   const tracker = new GrpcCallTracker(sink, decoder, {
     maxMessageBytes: limits.maxMessageBytes,
@@ -156,7 +167,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
   const tls = newTlsCounters();
-  const assembler = new Assembler(connectionDetector({ http2, tls }), {
+  const assembler = new Assembler(connectionDetector({ http2, tls, keys }), {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
@@ -169,12 +180,16 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
         const conn = segment ? assembler.segment(segment) : undefined;
         if (tap) tap.packet(packet, conn?.index);
       },
+      // TLS key log secrets carried in the capture (pcapng DSB, `editcap --inject-secrets`).
+      secrets(secrets): void {
+        if (secrets.secretsType === DSB_SECRETS_TYPE_TLS) keys.addText(Buffer.from(secrets.data).toString('utf8'), 'in the capture (DSB)');
+      },
     },
     finish(): void {
       assembler.flush();
       tracker.finish();
     },
-    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters, tls),
+    warnings: () => [...tlsWarnings(tls, keys), ...warningsFrom(net.counters, assembler.counters, http2.counters)],
   };
 }
 
@@ -189,7 +204,8 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
       : (r) => { summary.calls++; sink.call(r); },
     frame: options.frames ? (r) => sink.frame?.(r) : undefined,
   };
-  const core = createDecodeCore(decoder, counting, options, { packet: () => { summary.packets++; } });
+  const keys = await readKeyLogs(options.tlsKeylogs ?? []);
+  const core = createDecodeCore(decoder, counting, options, { packet: () => { summary.packets++; } }, keys);
   const reader = new CaptureReader(core.capture);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;
@@ -227,9 +243,24 @@ function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }, tls?: TlsCounters): string[] {
+/** The key log files of --tls-keylog, read whole (they are small: some 180 bytes per connection). */
+export async function readKeyLogs(files: readonly string[]): Promise<KeyLog> {
+  const keys = new KeyLog();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`--tls-keylog ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`);
+    }
+    keys.addText(text, file);
+  }
+  return keys;
+}
+
+function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {
   const out: string[] = [];
-  if (tls?.notDecrypted) out.push(`TLS: ${plural(tls.notDecrypted, 'connection')} not decrypted (grpctk does not decrypt TLS yet)`);
   if (net.unsupportedLinkType) out.push(`${plural(net.unsupportedLinkType, 'packet')} of unsupported link types skipped`);
   if (net.malformed) out.push(`${plural(net.malformed, 'malformed packet')} skipped`);
   if (net.droppedFragments) out.push(`${plural(net.droppedFragments, 'IP fragment')} could not be reassembled`);

@@ -224,6 +224,7 @@ export class NdjsonEncoder {
     if (r.timeout_ms !== undefined) this.ascii(',"timeout_ms":' + num(r.timeout_ms));
     if (r.status_details !== undefined) this.member(K_STATUS_DETAILS, r.status_details);
     if (r.errors !== undefined) this.member(K_ERRORS, r.errors);
+    if (r.tls !== undefined) this.member(K_TLS, r.tls);
     this.raw(B_END);
   }
 
@@ -522,6 +523,7 @@ const K_RESPONSE_HEADERS = bytesOf(',"response_headers":');
 const K_TRAILERS = bytesOf(',"trailers":');
 const K_STATUS_DETAILS = bytesOf(',"status_details":');
 const K_ERRORS = bytesOf(',"errors":');
+const K_TLS = bytesOf(',"tls":');
 
 /** A number (or null) as JSON.stringify writes it. */
 function num(n: number | null): string {
