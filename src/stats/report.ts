@@ -98,6 +98,8 @@ const TITLES: Record<GroupBy, string> = {
   server: 'Server',
   client: 'Client',
   authority: 'Authority',
+  sni: 'SNI',
+  tls: 'TLS',
 };
 
 /**

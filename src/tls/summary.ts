@@ -12,7 +12,7 @@ export function tlsWarnings(c: TlsCounters, keys: KeyLog): string[] {
   const out: string[] = [...keys.warnings()];
   if (c.noKeys > 0) {
     out.push(
-      keys.size === 0
+      keys.reports.length === 0
         ? `${plural(c.noKeys, 'TLS connection')} not decrypted: no keys for their client random; pass --tls-keylog`
         : `${plural(c.noKeys, 'TLS connection')} not decrypted: no keys for their client random in the key logs`,
     );
