@@ -18,7 +18,7 @@ import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
 import { connectionDetector } from './detect';
 import { newTlsCounters } from './tls/detect';
-import { KeyLog } from './tls/keylog';
+import { KeyLog, readKeyLogFiles } from './tls/keylog';
 import { tlsWarnings } from './tls/summary';
 import { DSB_SECRETS_TYPE_TLS } from './pcap/constants';
 import { GrpcCallTracker } from './grpc/calls';
@@ -204,7 +204,7 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
       : (r) => { summary.calls++; sink.call(r); },
     frame: options.frames ? (r) => sink.frame?.(r) : undefined,
   };
-  const keys = await readKeyLogs(options.tlsKeylogs ?? []);
+  const keys = await readKeyLogFiles(options.tlsKeylogs ?? []);
   const core = createDecodeCore(decoder, counting, options, { packet: () => { summary.packets++; } }, keys);
   const reader = new CaptureReader(core.capture);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
@@ -241,22 +241,6 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
 
 function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-/** The key log files of --tls-keylog, read whole (they are small: some 180 bytes per connection). */
-export async function readKeyLogs(files: readonly string[]): Promise<KeyLog> {
-  const keys = new KeyLog();
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`--tls-keylog ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`);
-    }
-    keys.addText(text, file);
-  }
-  return keys;
 }
 
 function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters'], http2?: { hpackErrors?: number; bytesSkipped?: number; droppedStreams?: number }): string[] {

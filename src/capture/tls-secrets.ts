@@ -15,7 +15,7 @@
  * secrets of every connection an application ever made.
  */
 import * as fs from 'fs';
-import { KeyLog, type ConnectionSecrets } from '../tls/keylog';
+import { clientHelloRandom, KeyLog, type ConnectionSecrets } from '../tls/keylog';
 import { PacketDecoder } from '../net/decode';
 import type { LivePacket } from './batch';
 
@@ -237,9 +237,6 @@ export class TlsSecretsInCapture {
       originalLength: p.originalLength,
       data: p.data,
     });
-    const b = seg?.payload;
-    // Record header (handshake, 3.x), then the handshake header (client_hello), legacy_version, random.
-    if (b === undefined || b.length < 11 + 32 || b[0] !== 22 || b[1] !== 3 || b[5] !== 1) return null;
-    return Buffer.from(b.subarray(11, 43)).toString('hex');
+    return seg === undefined ? null : clientHelloRandom(seg.payload);
   }
 }

@@ -11,6 +11,7 @@
  * input and pipes are first copied to a temporary file. Memory stays bounded: slots are on disk, open parts
  * are limited (./parts.ts), per connection a few bytes are kept.
  */
+import { readKeyLogFiles, type KeyLog } from '../tls/keylog';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -84,6 +85,8 @@ export interface SplitOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined, pass: 1 | 2): void;
   /** Directory for temporary files (default os.tmpdir()). */
   tmpDir?: string;
+  /** --tls-keylog files: TLS connections are decoded (--by method) and their secrets copied into the parts. */
+  tlsKeylogs?: string[];
 }
 
 export interface SplitSummary {
@@ -312,6 +315,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
         assembler: o.assembler ?? {},
         matchConnection: filter.matchConnection,
         matchMethod: !byMethod && filter.methods ? (m) => filter.methods!.some((g) => g.test(m)) : undefined,
+        keys: await readKeyLogFiles(o.tlsKeylogs ?? []),
       });
       let fault: unknown;
       try {
@@ -324,7 +328,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
       analyzer.finish();
 
       // Pass 2: every packet again, to the parts its slot names.
-      const writer = new KeyedWriter(o, out, filter, analyzer.table, analyzer.methods, new SlotReader(slotFd, slots.count));
+      const writer = new KeyedWriter(o, out, filter, analyzer.table, analyzer.methods, new SlotReader(slotFd, slots.count), analyzer.keys);
       try {
         await readCapture(input, writer, { onProgress: (r, total) => o.onProgress?.(r, total, 2) });
       } catch (err) {
@@ -419,6 +423,7 @@ class KeyedWriter implements CaptureSink {
     private readonly table: ConnTable,
     private readonly methods: MethodRegistry,
     readonly slots: SlotReader,
+    private readonly keys: KeyLog,
   ) {
     this.net = o.by === 'method' ? null : new PacketDecoder();
     this.wantNonTcp = !o.tcpOnly && !filter.connectionFilter && filter.methods === null;
@@ -459,6 +464,7 @@ class KeyedWriter implements CaptureSink {
       part = this.partForConnection(c, slot.dir, seg?.src, seg?.srcPort, seg?.dst, seg?.dstPort);
       this.byConn.set(c, part);
     }
+    this.secretsFor(part, c);
     this.out.write(part, p);
     if (p.number === this.table.lastPacket[c]) {
       this.byConn.delete(c);
@@ -506,18 +512,31 @@ class KeyedWriter implements CaptureSink {
   private routeByMethod(p: Packet, kind: SlotKind, c: number, method: number): void {
     let wrote = false;
     if (kind === SlotKind.METHOD) {
-      wrote = this.toMethod(p, method);
+      wrote = this.toMethod(p, method, c);
     } else if (kind === SlotKind.SHARED) {
-      for (const m of this.methods.sets[this.table.methodSet[c]]) if (this.toMethod(p, m)) wrote = true;
+      for (const m of this.methods.sets[this.table.methodSet[c]]) if (this.toMethod(p, m, c)) wrote = true;
     }
     if (wrote || !this.wantOther) return;
     // No method part holds it (a pure ACK, a retransmission, a connection that is not gRPC…).
     this.other ??= this.out.pool.create(OTHER_KEY, specialFields(OTHER_KEY));
+    this.secretsFor(this.other, c);
     this.out.write(this.other, p);
   }
 
+  /**
+   * Before a TLS connection's first packet in a part, the secrets that decrypt it (from --tls-keylog and the
+   * input's DSBs), as a DSB: each part then decrypts on its own. Only the secrets of the part's connections.
+   */
+  private secretsFor(part: Part, c: number): void {
+    const random = this.table.clientRandom.get(c);
+    if (random === undefined || part.secretRandoms.has(random)) return;
+    part.secretRandoms.add(random);
+    const lines = this.keys.linesFor(random);
+    if (lines.length > 0) this.out.pool.writeSecrets(part, lines.join('\n') + '\n');
+  }
+
   /** Writes `p` to method `m`'s part unless --method leaves the method out; true when written. */
-  private toMethod(p: Packet, m: number): boolean {
+  private toMethod(p: Packet, m: number, c: number): boolean {
     let part = this.byMethod.get(m);
     if (part === undefined) {
       const name = this.methods.names[m];
@@ -526,6 +545,7 @@ class KeyedWriter implements CaptureSink {
       this.byMethod.set(m, part);
     }
     if (part === null) return false;
+    this.secretsFor(part, c);
     this.out.write(part, p);
     return true;
   }

@@ -17,6 +17,8 @@
  *
  * A key log is sensitive: nothing here ever prints a secret; a bad line is reported by its number only.
  */
+import * as fs from 'fs';
+import { UsageError } from '../errors';
 
 /** The secrets of one TLS connection (one client random), as found in key logs. */
 export interface ConnectionSecrets {
@@ -79,6 +81,18 @@ export class KeyLog {
   /** The secrets for a ClientHello random (32 octets), or undefined. */
   lookup(clientRandom: Uint8Array): ConnectionSecrets | undefined {
     return this.byRandom.get(hex(clientRandom));
+  }
+
+  /** The key log lines known for a client random (hex), to copy into a capture's DSB; [] when none. */
+  linesFor(clientRandomHex: string): string[] {
+    const entry = this.byRandom.get(clientRandomHex);
+    if (entry === undefined) return [];
+    const out: string[] = [];
+    for (const [label, field] of Object.entries(LABELS)) {
+      const v = field === null ? undefined : entry[field];
+      if (v !== undefined) out.push(`${label} ${clientRandomHex} ${hex(v)}`);
+    }
+    return out;
   }
 
   /** Whether any secret is known for this client random. */
@@ -155,6 +169,28 @@ export class KeyLog {
     if (this.dropped > 0) out.push(`TLS key logs: secrets of more than ${MAX_KEYLOG_CONNECTIONS.toLocaleString('en-US')} connections (MAX_KEYLOG_CONNECTIONS): ${this.dropped} not kept`);
     return out;
   }
+}
+
+/** The key log files of --tls-keylog, read whole (they are small: some 180 bytes per connection). */
+export async function readKeyLogFiles(files: readonly string[], keys: KeyLog = new KeyLog()): Promise<KeyLog> {
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`--tls-keylog ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`);
+    }
+    keys.addText(text, file);
+  }
+  return keys;
+}
+
+/** The client random (hex) of a ClientHello that starts `b` (a TLS byte stream or a TCP payload), else null. */
+export function clientHelloRandom(b: Uint8Array): string | null {
+  // Record header (handshake, 3.x), handshake header (client_hello), legacy_version, then the random.
+  if (b.length < 43 || b[0] !== 22 || b[1] !== 3 || b[5] !== 1) return null;
+  return hex(b.subarray(11, 43));
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -103,3 +103,33 @@ test('stats --by sni and export --columns tls.* read the tls object', () => {
     '3,TLS 1.2,h2,yes',
   ]);
 });
+
+test('split --by method on TLS: each part holds its method\'s calls and the secrets to decrypt them, and nothing else', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpctk-tls-split-'));
+  try {
+    const r = grpctk(['split', '--by', 'method', '-q', '-o', dir, '--tls-keylog', TLS13_KEYS, TLS13]);
+    assert.equal(r.status, 0, r.stderr);
+    const whole = ndjson(grpctk(['decode', '-F', 'ndjson', '--tls-keylog', TLS13_KEYS, TLS13]).stdout).filter((x) => x.type === 'call');
+    const parts = ndjson(r.stdout).filter((p) => p.key !== 'other');
+    assert.deepEqual(parts.map((p) => p.key).sort(), [...new Set(whole.map((c) => c.method))].sort());
+    for (const part of parts) {
+      // No key log: the part's own DSB decrypts it.
+      const d = grpctk(['decode', '-F', 'ndjson', part.path]);
+      assert.equal(d.status, 0, d.stderr);
+      assert.equal(d.stderr, '', part.path);
+      const calls = ndjson(d.stdout).filter((x) => x.type === 'call' && x.method === part.key);
+      assert.deepEqual(
+        // tcp.stream numbers start again from 0 in a part: compare streams and statuses.
+        calls.map((c) => `${c.stream} ${c.status} ${c.request_messages}/${c.response_messages}`),
+        whole.filter((c) => c.method === part.key).map((c) => `${c.stream} ${c.status} ${c.request_messages}/${c.response_messages}`),
+        part.key,
+      );
+    }
+    // Only the secrets of the part's own connections: SayHello runs on the third connection alone.
+    const hello = parts.find((p) => p.key === '/helloworld.Greeter/SayHello');
+    const lines = fs.readFileSync(hello.path).toString('latin1').match(/[A-Z_0-9]+_SECRET(?:_0)? [0-9a-f]{64} /g) ?? [];
+    assert.equal(new Set(lines.map((l) => l.split(' ')[1])).size, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
