@@ -12,6 +12,7 @@
  * are limited (./parts.ts), per connection a few bytes are kept.
  */
 import { readKeyLogFiles, type KeyLog } from '../tls/keylog';
+import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -175,6 +176,9 @@ class Output {
 // ---------------------------------------------------------------------------------------------------------
 // count, size, time: one pass.
 
+/** --by count|size|time: most bytes of TLS secrets (the input's DSBs) kept to copy into every part. */
+export const MAX_COPIED_SECRETS_BYTES = 16 * 1024 * 1024;
+
 async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
   const filter = o.filter ?? NO_FILTER;
   const needNet = Boolean(o.tcpOnly) || filter.connectionFilter;
@@ -186,10 +190,28 @@ async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSumma
   let origin = -1n;
   let packets = 0;
   const idbBytes = new Map<number, number>();
+  // TLS secrets of the input (DSBs): every part gets those read so far when it starts, and later ones as they
+  // come, so a part decrypts on its own as the whole did. Bounded by MAX_COPIED_SECRETS_BYTES.
+  let secrets = '';
+  let secretsDropped = false;
+  const startPart = (p: Part): Part => {
+    if (secrets.length > 0) out.pool.writeSecrets(p, secrets);
+    return p;
+  };
 
   const sink: CaptureSink = {
     section: (s) => out.onSection(s),
     interface: (i) => out.onInterface(i),
+    secrets: (d) => {
+      if (d.secretsType !== DSB_SECRETS_TYPE_TLS) return;
+      const text = Buffer.from(d.data).toString('utf8');
+      if (secrets.length + text.length > MAX_COPIED_SECRETS_BYTES) {
+        secretsDropped = true;
+        return;
+      }
+      secrets += text.endsWith('\n') ? text : text + '\n';
+      if (part !== null) out.pool.writeSecrets(part, text);
+    },
     packet: (p) => {
       packets++;
       if (net !== null) {
@@ -232,19 +254,20 @@ async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSumma
             const k = t >= origin ? (t - origin) / interval : 0n;
             const start = origin + k * interval;
             intervalEnd = start + interval;
-            part = out.pool.create(compactTime(start), {});
+            part = startPart(out.pool.create(compactTime(start), {}));
           }
           break;
         }
         default:
           break;
       }
-      if (part === null) part = out.pool.create(compactTime(t), {});
+      if (part === null) part = startPart(out.pool.create(compactTime(t), {}));
       out.write(part, p);
     },
   };
   await readCapture(o.input, sink, { onProgress: (r, total) => o.onProgress?.(r, total, 1) });
-  return { parts: 0, packets, written: out.written, peakOpenFiles: 0, warnings: [] };
+  const warnings = secretsDropped ? [`TLS secrets (DSBs) past ${MAX_COPIED_SECRETS_BYTES / (1024 * 1024)} MiB (MAX_COPIED_SECRETS_BYTES) not copied into the parts`] : [];
+  return { parts: 0, packets, written: out.written, peakOpenFiles: 0, warnings };
 }
 
 /** Bytes of the Enhanced Packet Block the writer makes for `p` (pcapng section 4.3 and 3.5). */
