@@ -172,3 +172,29 @@ test('a TLS 1.3 connection with no key log at all says to pass --tls-keylog', ()
   h.close('fin');
   assert.deepEqual(tlsWarnings(counters, keys), ['1 TLS connection not decrypted: no keys for their client random; pass --tls-keylog']);
 });
+
+test('mutated TLS bytes (flipped, cut, repeated) never throw: decrypted or counted, whatever arrives', () => {
+  let seed = 12;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let round = 0; round < 300; round++) {
+    const c = round % 2 === 0 ? craftTls13({ appData, keyUpdateAfter: 2 }) : craftTls12({ appData });
+    const victim = rnd(c.events.length);
+    const r = run(c, {
+      chunk: 1 + rnd(40),
+      mangle: (i, b) => {
+        if (i !== victim) return b;
+        const m = Buffer.from(b);
+        switch (rnd(4)) {
+          case 0: m[rnd(m.length)] ^= 1 << rnd(8); return m;
+          case 1: return m.subarray(0, rnd(m.length));
+          case 2: return Buffer.concat([m, m.subarray(0, rnd(m.length))]);
+          default: return null; // a TCP gap
+        }
+      },
+    });
+    assert.equal(typeof r.counters.connections, 'number');
+  }
+});
