@@ -11,6 +11,7 @@ import { register as registerStats } from './stats';
 import { register as registerExport } from './export';
 import { register as registerCapture } from './capture';
 import { register as registerSplit } from './split';
+import { register as registerReport } from './report';
 
 export function buildProgram(): Command {
   const program = new Command('grpctk')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerExport(program);
   registerSplit(program);
+  registerReport(program);
   registerCapture(program);
   return program;
 }

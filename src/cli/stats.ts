@@ -10,6 +10,7 @@ import { openOutput } from '../output/sink';
 import { DEFAULT_TABLE_WIDTH } from '../output/table';
 import { checkInput, readRecords, reportWarnings } from '../pipeline';
 import { GROUP_BY, parseDuration, renderStats, SORT_KEYS, StatsTap, type GroupBy, type SortKey, type StatsFormat } from '../stats';
+import { mergeStats, readStatsFile } from '../stats/merge';
 import { inputArgument } from './input';
 import { addDecodeOptions, type DecodeFlags, pipelineOptionsFrom } from './options';
 
@@ -21,6 +22,7 @@ interface Flags extends DecodeFlags {
   interval?: string;
   bom?: boolean;
   sanitize: boolean;
+  merge?: string[];
 }
 
 export function register(program: Command): void {
@@ -35,6 +37,7 @@ export function register(program: Command): void {
     .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .addOption(new Option('--sort <key>', 'order of groups: numbers largest first, key and first ascending').choices([...SORT_KEYS]).default('calls'))
     .option('--interval <duration>', 'also a time series per group: calls, errors and p99 per DURATION (1s, 250ms, 5m)')
+    .option('--merge <files...>', 'combine `stats -F json` answers of shards (parts of a split capture, captures of a fleet) into one')
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .option('--bom', 'CSV: start with a UTF-8 byte order mark (for Excel)')
     .option('--no-sanitize', 'CSV: do not neutralize cells that a spreadsheet would run as formulas');
@@ -46,6 +49,7 @@ export function register(program: Command): void {
   addDecodeOptions(cmd);
   addFilterOptions(cmd);
   cmd.action(async (input: string | undefined, flags: Flags) => {
+    if (flags.merge !== undefined) return runMerge(input, flags, by);
     await runStats(inputArgument(input, flags.readFile), flags, groupingFrom(by));
   });
 }
@@ -59,6 +63,32 @@ function groupingFrom(by: string[]): GroupBy[] {
     if (!out.includes(key as GroupBy)) out.push(key as GroupBy);
   }
   return out.length > 0 ? out : ['method'];
+}
+
+/** `--merge FILE...`: the answers of several `stats -F json` runs as one (../stats/merge.ts). */
+async function runMerge(input: string | undefined, flags: Flags, by: string[]): Promise<void> {
+  // Everything that shapes or filters the answer was fixed when the shards ran.
+  const files = [...flags.merge!, ...(input !== undefined ? [input] : [])];
+  if (flags.readFile !== undefined) throw new UsageError('--merge reads stats JSON files, not a capture: leave out -r');
+  if (by.length > 0) throw new UsageError('--merge: the grouping comes from the merged files; leave out --by');
+  if (flags.interval !== undefined) throw new UsageError('--merge: the interval comes from the merged files; leave out --interval');
+  const filters = flags as unknown as Record<string, unknown>;
+  for (const f of ['method', 'host', 'port', 'status', 'minSize', 'maxSize', 'since', 'until']) {
+    if (filters[f] !== undefined && !(Array.isArray(filters[f]) && (filters[f] as unknown[]).length === 0)) {
+      throw new UsageError('--merge: filters apply when the shards run; leave them out here');
+    }
+  }
+  if (flags.bom && flags.format !== 'csv') throw new UsageError('--bom applies to --format csv only');
+  const result = mergeStats(files.map(readStatsFile), { sort: flags.sort as SortKey, mergeable: flags.format === 'json' });
+  const out = openOutput(flags.output);
+  try {
+    const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
+    out.write(renderStats(result, flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    await out.close();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
 }
 
 async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<void> {
@@ -85,7 +115,7 @@ async function runStats(input: string, flags: Flags, by: GroupBy[]): Promise<voi
       fault = err;
     }
     const width = out.isTTY && (process.stdout.columns ?? 0) > DEFAULT_TABLE_WIDTH ? process.stdout.columns : DEFAULT_TABLE_WIDTH;
-    out.write(renderStats(tap.result(), flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
+    out.write(renderStats(tap.result({ mergeable: flags.format === 'json' }), flags.format, { width, csv: { bom: flags.bom, sanitize: flags.sanitize } }));
     await out.close();
   } catch (err) {
     await out.abort();

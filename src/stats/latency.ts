@@ -4,13 +4,12 @@
  * bounded whatever the number of calls.
  *
  * Percentiles use the nearest-rank definition: p is the smallest recorded value with at least p% of the
- * values at or below it (sorted[ceil(p/100 * n) - 1]); HDR histograms report a recorded value at a rank
- * too (they round the rank to the nearest, not up), so a group that crosses the limit changes precision,
- * not meaning.
+ * values at or below it (sorted[ceil(p/100 * n) - 1]); hdr-histogram-js takes the same rank, so a group
+ * that crosses the limit changes precision, not meaning.
  *
  * Past the limit, durations are recorded in whole microseconds into a histogram of 3 significant digits:
- * a reported percentile is within 0.1% (plus 1 µs of rounding) of a recorded value at that rank (give or
- * take one rank), and is clamped to the exact min and max. The histogram is "packed" (sparse counts), a few KiB to a few tens of
+ * a reported percentile is within 0.1% (plus 1 µs of rounding) of the recorded value at that rank, and is
+ * clamped to the exact min and max. The histogram is "packed" (sparse counts), a few KiB to a few tens of
  * KiB whatever the count.
  */
 import type { Histogram } from 'hdr-histogram-js';
@@ -20,7 +19,7 @@ import type { Histogram } from 'hdr-histogram-js';
  * bundles a WebAssembly build), a third of `grpctk stats` on a capture of 100,000 calls, which never
  * needs it.
  */
-function buildHistogram(): Histogram {
+export function buildHistogram(): Histogram {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { build } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
   return build({ bitBucketSize: 'packed', numberOfSignificantValueDigits: HDR_SIGNIFICANT_DIGITS, autoResize: true });
@@ -89,8 +88,27 @@ export class LatencyDigest {
       }
       return view[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
     }
-    const v = this.histogram!.getValueAtPercentile(p) / 1000;
-    return Math.min(this.max, Math.max(this.min, v));
+    return histogramPercentile(this.histogram!, p, this.min, this.max);
+  }
+
+  /** Sum of the durations in ms (what a merge needs to give the exact mean). */
+  get sumMs(): number {
+    return this.sum;
+  }
+
+  /**
+   * Every recorded duration as an HDR histogram (whole microseconds, HDR_SIGNIFICANT_DIGITS), in
+   * hdr-histogram-js's compressed base64 encoding (the HdrHistogram V2 format other implementations read);
+   * null when nothing was recorded. This is what `stats --merge` adds up.
+   */
+  encodedHistogram(): string | null {
+    if (this.count === 0) return null;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { encodeIntoCompressedBase64 } = require('hdr-histogram-js') as typeof import('hdr-histogram-js');
+    if (this.histogram !== null) return encodeIntoCompressedBase64(this.histogram);
+    const h = buildHistogram();
+    for (let i = 0; i < this.count; i++) h.recordValue(toMicros(this.values![i]));
+    return encodeIntoCompressedBase64(h);
   }
 
   summary(): LatencySummary {
@@ -121,7 +139,18 @@ export interface LatencySummary {
   max: number | null;
 }
 
-function toMicros(ms: number): number {
+/**
+ * The nearest-rank percentile (see the module comment) of a histogram of microseconds, in ms, clamped to
+ * the exact min and max. hdr-histogram-js takes the rank as ceil(p/100 * n) (less one ulp of floating-point
+ * noise), the nearest rank, and answers the highest value equivalent to the one recorded there.
+ */
+export function histogramPercentile(h: Histogram, p: number, min: number, max: number): number | null {
+  if (h.totalCount === 0) return null;
+  const v = h.getValueAtPercentile(p) / 1000;
+  return Math.min(max, Math.max(min, v));
+}
+
+export function toMicros(ms: number): number {
   return Math.max(0, Math.round(ms * 1000));
 }
 

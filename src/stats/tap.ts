@@ -73,6 +73,28 @@ export interface IntervalStats {
   calls: number;
   errors: number;
   p99_ms: number | null;
+  /** JSON only: the interval's latencies for `stats --merge` (./merge.ts). */
+  merge?: IntervalMergeState;
+}
+
+/** An interval's latencies: their bounds (percentiles are clamped to them) and their HDR histogram. */
+export interface IntervalMergeState {
+  latency_min_ms: number | null;
+  latency_max_ms: number | null;
+  latency_hdr: string | null;
+}
+
+/**
+ * JSON only: what `stats --merge` needs beyond the visible numbers to merge a group exactly with other
+ * shards' (./merge.ts): the sum of latencies (the exact mean) and all latencies as an encoded HDR histogram
+ * (the percentiles, within its stated error).
+ */
+export interface MergeState {
+  /** Format of this object; a merge refuses another. */
+  version: number;
+  latency_sum_ms: number;
+  /** hdr-histogram-js compressed base64 of latencies in whole µs; null without latencies. */
+  latency_hdr: string | null;
 }
 
 export interface GroupStats {
@@ -90,6 +112,7 @@ export interface GroupStats {
   last: string | null;
   calls_per_second: number | null;
   series?: IntervalStats[];
+  merge?: MergeState;
 }
 
 export interface StatsResult {
@@ -99,11 +122,19 @@ export interface StatsResult {
   total: GroupStats;
 }
 
-interface IntervalState {
+/** What a series row is made of: counts, and latencies that answer percentiles (and encode themselves). */
+export interface IntervalState {
   calls: number;
   errors: number;
+  latency: { count: number; min: number; max: number; percentile(p: number): number | null; encodedHistogram(): string | null };
+}
+
+interface TapInterval extends IntervalState {
   latency: LatencyDigest;
 }
+
+/** Version of MergeState written and read. */
+export const MERGE_STATE_VERSION = 1;
 
 class GroupState {
   calls = 0;
@@ -122,7 +153,7 @@ class GroupState {
   lastSec = 0;
   lastNsec = 0;
   lastText: string | null = null;
-  series: Map<number, IntervalState> | null;
+  series: Map<number, TapInterval> | null;
 
   constructor(
     readonly values: Array<string | null>,
@@ -178,7 +209,7 @@ class GroupState {
     }
   }
 
-  result(by: GroupBy[], intervalNs: bigint | null): GroupStats {
+  result(by: GroupBy[], intervalNs: bigint | null, mergeable = false): GroupStats {
     // The span in whole nanoseconds, then seconds (exact below 2^53 ns, about 104 days, as the bigint was).
     const spanSeconds = this.hasFirst ? ((this.lastSec - this.firstSec) * 1e9 + (this.lastNsec - this.firstNsec)) / 1e9 : 0;
     const head: Pick<GroupStats, 'key'> = {};
@@ -199,7 +230,10 @@ class GroupState {
       last: this.lastText,
       calls_per_second: spanSeconds > 0 ? round(this.calls / spanSeconds, 3) : null,
     };
-    if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs);
+    if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
+    if (mergeable) {
+      out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: this.latency.sumMs, latency_hdr: this.latency.encodedHistogram() };
+    }
     return out;
   }
 }
@@ -208,7 +242,7 @@ class GroupState {
  * Rows of a series; intervals without calls between the first and the last are included as zeros (a
  * quiet gap is an answer too) unless that would pass MAX_INTERVALS_PER_GROUP rows.
  */
-function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint): IntervalStats[] {
+export function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint, mergeable = false): IntervalStats[] {
   const indexes = [...series.keys()].sort((a, b) => a - b);
   if (indexes.length === 0) return [];
   const first = indexes[0];
@@ -217,12 +251,17 @@ function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint): Inter
   const out: IntervalStats[] = [];
   const row = (i: number): IntervalStats => {
     const s = series.get(i);
-    return {
+    const out: IntervalStats = {
       start: formatIsoTimeNs(BigInt(i) * intervalNs),
       calls: s ? s.calls : 0,
       errors: s ? s.errors : 0,
       p99_ms: s ? s.latency.percentile(99) : null,
     };
+    if (mergeable) {
+      const l = s && s.latency.count > 0 ? s.latency : null;
+      out.merge = { latency_min_ms: l ? l.min : null, latency_max_ms: l ? l.max : null, latency_hdr: l ? l.encodedHistogram() : null };
+    }
+    return out;
   };
   if (fill) for (let i = first; i <= last; i++) out.push(row(i));
   else for (const i of indexes) out.push(row(i));
@@ -230,7 +269,7 @@ function seriesOf(series: Map<number, IntervalState>, intervalNs: bigint): Inter
 }
 
 /** Status counts in code order (OK, CANCELLED, …), then other labels alphabetically, NONE last. */
-function orderedStatus(m: Map<string, number>): Record<string, number> {
+export function orderedStatus(m: Map<string, number>): Record<string, number> {
   const rank = (label: string) => {
     const i = GRPC_STATUS_NAMES.indexOf(label);
     if (i >= 0) return i;
@@ -294,10 +333,12 @@ export class StatsTap implements RecordSink {
   private readonly start: IsoInstant = { seconds: 0, nanos: 0 };
   private readonly end: IsoInstant = { seconds: 0, nanos: 0 };
 
-  result(): StatsResult {
-    const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs));
+  /** The answers; `mergeable` adds what `stats --merge` needs (JSON output). */
+  result(options: { mergeable?: boolean } = {}): StatsResult {
+    const mergeable = options.mergeable ?? false;
+    const groups = [...this.groups.values()].map((g) => g.result(this.by, this.intervalNs, mergeable));
     groups.sort(comparator(this.options.sort ?? 'calls'));
-    const total = this.total.result([], this.intervalNs);
+    const total = this.total.result([], this.intervalNs, mergeable);
     const out: StatsResult = { by: this.by, groups, total };
     if (this.options.intervalMs !== undefined) out.interval_ms = this.options.intervalMs;
     return out;
@@ -309,7 +350,7 @@ function keyText(k: GroupKey | undefined): string {
   return typeof k === 'string' ? k : Object.values(k).map((v) => v ?? '').join('\u0000');
 }
 
-function comparator(sort: SortKey): (a: GroupStats, b: GroupStats) => number {
+export function comparator(sort: SortKey): (a: GroupStats, b: GroupStats) => number {
   const byKey = (a: GroupStats, b: GroupStats) => {
     const x = keyText(a.key);
     const y = keyText(b.key);
