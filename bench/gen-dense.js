@@ -5,7 +5,10 @@
 // why a bounded number are kept in flight (200 by default) over a few connections.
 //
 //   node bench/gen-dense.js [--calls 100000] [--in-flight 200] [--connections 3] [--port 50100]
-//                           [--out bench/out/dense.pcapng]
+//                           [--out bench/out/dense.pcapng] [--tls]
+//
+// --tls records the same calls over TLS 1.3 (bench/out/dense-tls.pcapng by default, on port 50105), with the
+// key log Node writes (--tls-keylog) beside it as dense-tls.keys: the cost of decryption, beside dense.
 //
 // Writes the capture and its sidecar bench/out/dense.json (server port, calls, messages, packets, drops), which
 // bench/run.js and bench/gen-huge.js read. Needs dumpcap with the right to capture on lo (root or its
@@ -14,9 +17,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { OUT_DIR, parseArgs, startCapture, startServer, writeMeta, mb, count, log } = require('./lib');
-const { grpc, loadServices } = require('../samples/src/common');
+const { spawnSync } = require('node:child_process');
+const { grpc, loadServices, channelCredentials } = require('../samples/src/common');
 
-const USAGE = `usage: node bench/gen-dense.js [--calls N] [--in-flight N] [--connections N] [--port P] [--out FILE]`;
+/** The test certificate for grpctk.test (test/capture/fixtures), for --tls. */
+const TLS_CERT = path.join(__dirname, '..', 'test', 'capture', 'fixtures', 'tls-cert.pem');
+const TLS_KEY = path.join(__dirname, '..', 'test', 'capture', 'fixtures', 'tls-key.pem');
+
+const USAGE = `usage: node bench/gen-dense.js [--calls N] [--in-flight N] [--connections N] [--port P] [--out FILE] [--tls]`;
 
 /**
  * Fires `calls` unary calls, at most `inFlight` at a time, round-robin over `clients`; `request(i)` makes the
@@ -52,10 +60,13 @@ async function fireCalls(clients, calls, inFlight, request) {
 async function connectClients(port, n, options = {}) {
   const { Demo } = loadServices();
   const clients = [];
+  const { tls, ...channelOptions } = options;
+  const security = channelCredentials(tls ? { 'tls-ca': TLS_CERT, 'tls-name': 'grpctk.test' } : {});
   for (let k = 0; k < n; k++) {
-    const c = new Demo(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    const c = new Demo(`127.0.0.1:${port}`, security.creds, {
       'grpc.use_local_subchannel_pool': 1,
-      ...options,
+      ...security.options,
+      ...channelOptions,
     });
     await new Promise((resolve, reject) => c.waitForReady(Date.now() + 10000, (err) => (err ? reject(err) : resolve())));
     clients.push(c);
@@ -71,7 +82,7 @@ async function record({ name, file, port, connections, clientOptions, run, descr
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
   fs.rmSync(tmp, { force: true });
-  const server = await startServer(port);
+  const server = await startServer(port, clientOptions?.tls ? ['--tls-cert', TLS_CERT, '--tls-key', TLS_KEY] : []);
   let capture = null;
   try {
     capture = await startCapture({ filter: `tcp port ${port}`, file: tmp, comment: `grpctk bench: ${describe}` });
@@ -117,16 +128,27 @@ async function record({ name, file, port, connections, clientOptions, run, descr
 async function main() {
   const opts = parseArgs(
     process.argv.slice(2),
-    { calls: 100000, inFlight: 200, connections: 3, port: 50100, out: path.join(OUT_DIR, 'dense.pcapng') },
+    { calls: 100000, inFlight: 200, connections: 3, port: 0, out: '', tls: false },
     USAGE,
   );
+  const out = path.resolve(opts.out || path.join(OUT_DIR, opts.tls ? 'dense-tls.pcapng' : 'dense.pcapng'));
+  const port = opts.port || (opts.tls ? 50105 : 50100);
+  if (opts.tls && !process.execArgv.some((a) => a.startsWith('--tls-keylog'))) {
+    // Node writes the secrets of every TLS connection of a process started with --tls-keylog: run again so.
+    const keys = out.replace(/\.pcapng$/, '') + '.keys';
+    fs.mkdirSync(path.dirname(keys), { recursive: true });
+    fs.rmSync(keys, { force: true });
+    const r = spawnSync(process.execPath, [`--tls-keylog=${keys}`, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
   const calls = opts.calls;
   await record({
-    name: 'dense',
-    file: path.resolve(opts.out),
-    port: opts.port,
+    name: opts.tls ? 'dense-tls' : 'dense',
+    file: out,
+    port,
     connections: opts.connections,
-    describe: `${calls} unary calls, small messages, ${opts.inFlight} in flight over ${opts.connections} connections`,
+    clientOptions: opts.tls ? { tls: true } : {},
+    describe: `${calls} unary calls, small messages, ${opts.inFlight} in flight over ${opts.connections} connections${opts.tls ? ', TLS 1.3' : ''}`,
     run: async (clients) => {
       // A small request (34 to 38 bytes) and reply (25 to 29): the header blocks dominate, as in RPC-heavy
       // services.

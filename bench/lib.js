@@ -123,8 +123,8 @@ async function startCapture({ iface = 'lo', filter, file, bufferMB = 64, comment
 }
 
 /** Starts bench/server.js on 127.0.0.1:PORT and resolves once it is listening. `stop()` ends it. */
-async function startServer(port) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--port', String(port)], {
+async function startServer(port, extraArgs = []) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -1,7 +1,7 @@
 'use strict';
 // `npm run bench`: grpctk against tshark on the captures of issues 7 and 18, and whether the targets are met.
 //
-//   node bench/run.js [--runs 3] [--captures dense,large,large-mss2800,huge] [--capture FILE[:PORT,...]] [--generate]
+//   node bench/run.js [--runs 3] [--captures dense,dense-tls,large,large-mss2800,huge] [--capture FILE[:PORT,...]] [--generate]
 //                     [--regenerate] [--tools decode,raw,stats,tshark,tshark-raw] [--grpctk "node bin/grpctk.js"]
 //                     [--jobs 1,2] [--startup-runs 11] [--max-rss-mb 3072] [--timeout 1800] [--out bench/out/results.md]
 //
@@ -29,13 +29,15 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { ROOT, OUT_DIR, MB, parseArgs, readMeta, median, mb, count, log } = require('./lib');
 
-const USAGE = `usage: node bench/run.js [--runs N] [--captures dense,large,large-mss2800,huge] [--capture FILE[:PORT,...]]...
+const USAGE = `usage: node bench/run.js [--runs N] [--captures dense,dense-tls,large,large-mss2800,huge] [--capture FILE[:PORT,...]]...
                          [--generate] [--regenerate] [--tools decode,stats,tshark] [--grpctk "CMD"]
                          [--jobs N[,N...]] [--proto-dir DIR] [--max-rss-mb MB] [--timeout SEC] [--out FILE]`;
 
 /** The captures `npm run bench` knows, and the script that makes each. */
 const KNOWN = {
   dense: { file: path.join(OUT_DIR, 'dense.pcapng'), gen: ['gen-dense.js'] },
+  // The same calls over TLS 1.3, decrypted with the key log beside it (dense-tls.keys): the cost of TLS.
+  'dense-tls': { file: path.join(OUT_DIR, 'dense-tls.pcapng'), gen: ['gen-dense.js', '--tls'] },
   large: { file: path.join(OUT_DIR, 'large.pcapng'), gen: ['gen-large.js'] },
   // large re-segmented to issue 7's packet count (58,000) and to Ethernet's MSS: see bench/resegment.js.
   'large-mss2800': { file: path.join(OUT_DIR, 'large-mss2800.pcapng'), gen: ['gen-large.js', '--mss', '2800', '--reuse'] },
@@ -66,7 +68,7 @@ const opts = parseArgs(
   process.argv.slice(2),
   {
     runs: 3,
-    captures: 'dense,large,large-mss2800,huge',
+    captures: 'dense,dense-tls,large,large-mss2800,huge',
     capture: [],
     generate: false,
     regenerate: false,
@@ -237,9 +239,17 @@ function wellKnownDir() {
   return null;
 }
 
+/** The key log beside a capture (NAME.keys), when there is one: the capture is TLS. */
+function keylogOf(file) {
+  const keys = file.replace(/\.pcapng$|\.pcap$/, '') + '.keys';
+  return fs.existsSync(keys) ? keys : null;
+}
+
 function tsharkArgv(file, ports, protoDir, wkt) {
   const argv = ['tshark', '-r', file, '-n'];
-  for (const p of ports) argv.push('-d', `tcp.port==${p},http2`);
+  const keys = keylogOf(file);
+  for (const p of ports) argv.push('-d', `tcp.port==${p},${keys ? 'tls' : 'http2'}`);
+  if (keys) argv.push('-o', `tls.keylog_file:${keys}`);
   // Wireshark wants absolute search paths (test/golden/README.md); TRUE loads every .proto under the directory.
   if (wkt) argv.push('-o', `uat:protobuf_search_paths:"${wkt}","FALSE"`);
   argv.push('-o', `uat:protobuf_search_paths:"${protoDir}","TRUE"`);
@@ -255,6 +265,11 @@ function tsharkRawArgv(file, ports) {
   return argv;
 }
 
+function tlsArgs(file) {
+  const keys = keylogOf(file);
+  return keys ? ['--tls-keylog', keys] : [];
+}
+
 function grpctkTools(grpctk, jobsList, protoDir) {
   const tools = [];
   const variants = jobsList.length > 0 ? jobsList : [null];
@@ -265,7 +280,7 @@ function grpctkTools(grpctk, jobsList, protoDir) {
       name: `decode${suffix}`,
       kind: 'decode',
       jobs: j,
-      argv: (file) => [...grpctk, 'decode', '--format', 'ndjson', '-I', protoDir, ...jobs, file],
+      argv: (file) => [...grpctk, 'decode', '--format', 'ndjson', '-I', protoDir, ...jobs, ...tlsArgs(file), file],
     });
     tools.push({
       name: `raw${suffix}`,
@@ -277,7 +292,7 @@ function grpctkTools(grpctk, jobsList, protoDir) {
       name: `stats${suffix}`,
       kind: 'stats',
       jobs: j,
-      argv: (file) => [...grpctk, 'stats', '--by', 'method', '-I', protoDir, ...jobs, file],
+      argv: (file) => [...grpctk, 'stats', '--by', 'method', '-I', protoDir, ...jobs, ...tlsArgs(file), file],
     });
   }
   return tools;

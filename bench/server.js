@@ -1,7 +1,7 @@
 'use strict';
 // The grpc-js server the bench captures are recorded against (grpctk.demo.Demo from samples/protos).
 //
-//   node bench/server.js --port 50100
+//   node bench/server.js --port 50100 [--tls-cert cert.pem --tls-key key.pem]
 //
 // Prints "listening 127.0.0.1:PORT" once bound; stops on SIGTERM or SIGINT. Replies are as small or as large
 // as the request asks, so one server serves both generators:
@@ -9,11 +9,14 @@
 //   ServerStream  `count` replies, each with a blob as long as the request's blob
 // Bodies are deterministic (no clock, no randomness) so two recordings carry the same messages.
 
-const { grpc, loadServices } = require('../samples/src/common');
+const { grpc, loadServices, serverCredentials } = require('../samples/src/common');
 
 const args = process.argv.slice(2);
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : 50100;
+const argOf = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+// TLS (the dense-tls capture) when a certificate is given.
+const credentials = serverCredentials({ 'tls-cert': argOf('--tls-cert'), 'tls-key': argOf('--tls-key') });
 const { Demo } = loadServices();
 
 // Blobs are made once per size: the server's time goes to gRPC, not to filling buffers.
@@ -59,7 +62,7 @@ const demo = {
 const server = new grpc.Server();
 server.addService(Demo.service, demo);
 const address = `127.0.0.1:${port}`;
-server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => {
+server.bindAsync(address, credentials, (err) => {
   if (err) {
     console.error(`bench server: cannot bind ${address}: ${err.message}`);
     process.exit(1);

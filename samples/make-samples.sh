@@ -21,7 +21,7 @@ WORK=$(mktemp -d /tmp/grpctk-samples.XXXXXX)
 PIDS=()
 
 die() { echo "make-samples: $*" >&2; exit 1; }
-for tool in dumpcap editcap node curl gzip "$PY"; do
+for tool in dumpcap editcap node curl gzip openssl "$PY"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -208,7 +208,93 @@ sample_joined() {
   ready joined.pcapng
 }
 
-KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined)
+# 9. gRPC over TLS, with the key logs Node writes (--tls-keylog, the NSS key log format) beside each capture
+#    as samples/NAME.keys. The server certificate is a fresh self-signed ECDSA P-256 one for the name
+#    grpctk.test (the client's SNI). Which version and suites are offered is chosen with Node's flags.
+make_cert() {
+  [ -f "$WORK/cert.pem" ] && return 0
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
+    -days 3650 -subj /CN=grpctk.test -addext subjectAltName=DNS:grpctk.test 2>/dev/null
+}
+tls_server() { make_cert; start_server "$1" node "$SRC/node-server.js" --host 127.0.0.1 --port "$2" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" "${@:3}"; }
+# tls_client NAME TARGET SCENARIO [node flags...]: grpc-js client over TLS, secrets appended to NAME's key log.
+tls_client() {
+  local name=$1 target=$2 scenario=$3
+  shift 3
+  node --tls-keylog="$WORK/$name.keys" "$@" "$SRC/node-client.js" --target "$target" --scenario "$scenario" \
+    --tls-ca "$WORK/cert.pem" --tls-name grpctk.test 2> >(grep -v -e 'tls-keylog makes TLS' -e 'trace-warnings' >&2)
+}
+tls_done() {
+  local name=$1
+  chmod 644 "$WORK/$name.keys"
+  mv "$WORK/$name.keys" "$OUT/$name.keys"
+  ready "$name.pcapng"
+}
+
+# 9a. TLS 1.3, the suite OpenSSL prefers (TLS_AES_256_GCM_SHA384: HKDF with SHA-384), the basic scenario.
+sample_tls13_grpcjs() {
+  start_capture tls13-grpcjs lo 'tcp port 50100' --capture-comment 'grpctk sample: grpc-js over TLS 1.3 (key log in tls13-grpcjs.keys), see samples/README.md'
+  tls_server tls13-grpcjs-server 50100
+  tls_client tls13-grpcjs 127.0.0.1:50100 basic
+  stop_server
+  stop_capture tls13-grpcjs
+  tls_done tls13-grpcjs
+}
+
+# 9b. TLS 1.3 with TLS_AES_128_GCM_SHA256, then TLS_CHACHA20_POLY1305_SHA256: one SayHello each.
+sample_tls13_suites() {
+  start_capture tls13-suites lo 'tcp port 50101' --capture-comment 'grpctk sample: grpc-js over TLS 1.3, AES-128-GCM then ChaCha20-Poly1305, see samples/README.md'
+  tls_server tls13-suites-server 50101
+  tls_client tls13-suites 127.0.0.1:50101 hello --tls-cipher-list=TLS_AES_128_GCM_SHA256
+  tls_client tls13-suites 127.0.0.1:50101 hello --tls-cipher-list=TLS_CHACHA20_POLY1305_SHA256
+  stop_server
+  stop_capture tls13-suites
+  tls_done tls13-suites
+  # The same capture with its secrets inside (a Decryption Secrets Block): it decrypts with no key log.
+  editcap --inject-secrets "tls,$OUT/tls13-suites.keys" "$OUT/tls13-suites.pcapng" "$OUT/tls13-dsb.pcapng"
+  ready tls13-dsb.pcapng
+}
+
+# 9c. TLS 1.2 (--tls-max-v1.2): the basic scenario with the suite OpenSSL picks for an ECDSA certificate
+#     (ECDHE-ECDSA-AES128-GCM-SHA256).
+sample_tls12_grpcjs() {
+  start_capture tls12-grpcjs lo 'tcp port 50102' --capture-comment 'grpctk sample: grpc-js over TLS 1.2 (key log in tls12-grpcjs.keys), see samples/README.md'
+  tls_server tls12-grpcjs-server 50102
+  tls_client tls12-grpcjs 127.0.0.1:50102 basic --tls-max-v1.2
+  stop_server
+  stop_capture tls12-grpcjs
+  tls_done tls12-grpcjs
+}
+
+# 9d. TLS 1.2 with ECDHE-ECDSA-AES256-GCM-SHA384 (the PRF with SHA-384), then ECDHE-ECDSA-CHACHA20-POLY1305:
+#     one SayHello each.
+sample_tls12_suites() {
+  start_capture tls12-suites lo 'tcp port 50103' --capture-comment 'grpctk sample: grpc-js over TLS 1.2, AES-256-GCM then ChaCha20-Poly1305, see samples/README.md'
+  tls_server tls12-suites-server 50103
+  tls_client tls12-suites 127.0.0.1:50103 hello --tls-max-v1.2 --tls-cipher-list=ECDHE-ECDSA-AES256-GCM-SHA384
+  tls_client tls12-suites 127.0.0.1:50103 hello --tls-max-v1.2 --tls-cipher-list=ECDHE-ECDSA-CHACHA20-POLY1305
+  stop_server
+  stop_capture tls12-suites
+  tls_done tls12-suites
+}
+
+# 9e. Resumed sessions: TLS 1.3 (the first ClientHello's key share is X25519, which the server does not take:
+#     HelloRetryRequest; the second connection resumes with the ticket, PSK), then TLS 1.2 (session ticket).
+sample_tls_resume() {
+  start_capture tls-resume lo 'tcp port 50104' --capture-comment 'grpctk sample: TLS 1.3 HelloRetryRequest and resumption, TLS 1.2 resumption, see samples/README.md'
+  tls_server tls-resume-server 50104 --tls-curves P-256
+  local v
+  for v in --tls-min-v1.3 --tls-max-v1.2; do
+    node --tls-keylog="$WORK/tls-resume.keys" "$v" "$SRC/tls-resume-client.js" --target 127.0.0.1:50104 \
+      --tls-ca "$WORK/cert.pem" --tls-name grpctk.test --curves X25519:P-256 \
+      2> >(grep -v -e 'tls-keylog makes TLS' -e 'trace-warnings' >&2)
+  done
+  stop_server
+  stop_capture tls-resume
+  tls_done tls-resume
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume)
 ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do

@@ -18,6 +18,9 @@ import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
 import { connectionDetector } from './detect';
 import { newTlsCounters } from './tls/detect';
+import { KeyLog, readKeyLogFiles } from './tls/keylog';
+import { tlsWarnings } from './tls/summary';
+import { DSB_SECRETS_TYPE_TLS } from './pcap/constants';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { schemaDecoder } from './protobuf/decoder';
@@ -54,6 +57,8 @@ export interface PipelineOptions {
   requireInput?: boolean;
   /** Set to the capture's start (its first packet; from NDJSON, the first record's time): relative times. */
   origin?: TimeOrigin;
+  /** NSS key log files (--tls-keylog) for TLS decryption; secrets in the capture's DSBs are used as well. */
+  tlsKeylogs?: string[];
 }
 
 export interface PipelineSummary {
@@ -163,7 +168,13 @@ export interface DecodeCore {
   warnings(context?: Partial<SummaryContext>): string[];
 }
 
-export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>, tap?: PacketTap): DecodeCore {
+export function createDecodeCore(
+  decoder: MessageDecoder,
+  sink: RecordSink,
+  options: Pick<PipelineOptions, 'limits' | 'protoNames' | 'frames' | 'http2Ports' | 'callsOnly'>,
+  tap?: PacketTap,
+  keys: KeyLog = new KeyLog(),
+): DecodeCore {
   const limits = options.limits;
   const tracker = new GrpcCallTracker(sink, decoder, {
     maxMessageBytes: limits.maxMessageBytes,
@@ -178,7 +189,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
   const tls = newTlsCounters();
-  const detector = connectionDetector({ http2, tls });
+  const detector = connectionDetector({ http2, tls, keys });
   const assembler = new Assembler(detector, {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
@@ -192,16 +203,22 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
         const conn = segment ? assembler.segment(segment) : undefined;
         if (tap) tap.packet(packet, conn?.index);
       },
+      // TLS key log secrets carried in the capture (pcapng DSB, `editcap --inject-secrets`).
+      secrets(secrets): void {
+        if (secrets.secretsType === DSB_SECRETS_TYPE_TLS) keys.addText(Buffer.from(secrets.data).toString('utf8'), 'in the capture (DSB)');
+      },
     },
     finish(): void {
       assembler.flush();
       tracker.finish();
     },
-    warnings: (context = {}) =>
-      decodeSummary(
-        { net: net.counters, tcp: assembler.counters, detect: detector.counters, tls, http2: http2.counters, grpc: tracker.counters },
+    warnings: (context = {}) => [
+      ...tlsWarnings(tls, keys),
+      ...decodeSummary(
+        { net: net.counters, tcp: assembler.counters, detect: detector.counters, http2: http2.counters, grpc: tracker.counters },
         { calls: 0, packets: 0, schemaLoaded: false, http2Ports: options.http2Ports, ...context },
       ),
+    ],
   };
 }
 
@@ -217,11 +234,18 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
     frame: options.frames ? (r) => sink.frame?.(r) : undefined,
   };
   const origin = options.origin;
-  const core = createDecodeCore(decoder, counting, options, {
-    packet: (p) => {
-      if (summary.packets++ === 0) origin?.set(p.tsSec, p.tsNsec);
+  const keys = await readKeyLogFiles(options.tlsKeylogs ?? []);
+  const core = createDecodeCore(
+    decoder,
+    counting,
+    options,
+    {
+      packet: (p) => {
+        if (summary.packets++ === 0) origin?.set(p.tsSec, p.tsNsec);
+      },
     },
-  });
+    keys,
+  );
   const reader = new CaptureReader(core.capture);
   const progress = Progress.forStderr(options.quiet, opened.totalBytes);
   let failure: unknown;

@@ -16,7 +16,6 @@ import { serverPorts, type UnrecognisedCounters, type UnrecognisedKind } from '.
 import type { GrpcCounters } from './grpc/calls';
 import type { PacketDecoder } from './net/decode';
 import type { DetectCounters } from './detect/types';
-import type { TlsCounters } from './tls/detect';
 import { formatInteger } from './units';
 
 export interface DecodeCounters {
@@ -24,8 +23,6 @@ export interface DecodeCounters {
   tcp: AssemblerCounters;
   /** The protocol detector: connections no dissector claimed. */
   detect?: DetectCounters;
-  /** TLS connections recognised by the detector. */
-  tls?: TlsCounters;
   http2: Http2Counters;
   grpc: GrpcCounters;
 }
@@ -108,16 +105,7 @@ export function unrecognisedLines(u: UnrecognisedCounters, forced: readonly numb
   return then === '' ? out : out.map((line) => line + then);
 }
 
-/**
- * The HTTP/2 layer's counters with the TLS connections the detector took before HTTP/2 saw them: one TLS
- * line for both (the HTTP/2 layer still meets TLS joined midway whose first bytes showed one record only).
- */
-function withDetected(u: UnrecognisedCounters, tls: TlsCounters | undefined): UnrecognisedCounters {
-  if (!tls || tls.notDecrypted === 0) return u;
-  const tlsPorts = new Map(u.ports.tls);
-  for (const [p, n] of tls.notDecryptedPorts) tlsPorts.set(p, (tlsPorts.get(p) ?? 0) + n);
-  return { ...u, counts: { ...u.counts, tls: u.counts.tls + tls.notDecrypted }, ports: { ...u.ports, tls: tlsPorts } };
-}
+// TLS connections the detector takes are reported by the TLS layer (tls/summary.ts): decrypted, or why not.
 
 /** The summary lines of a capture decode, in a fixed order: the biggest losses first. */
 export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] {
@@ -133,7 +121,7 @@ export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] 
         (conns === 0 ? ' (no TCP payload: check the capture filter and the link type)' : ''),
     );
   }
-  out.push(...unrecognisedLines(withDetected(u, c.tls), ctx.http2Ports));
+  out.push(...unrecognisedLines(u, ctx.http2Ports));
   if (c.detect && c.detect.unrecognised > 0) {
     out.push(`${plural(c.detect.unrecognised, 'TCP connection')}${ports(c.detect.unrecognisedPorts)} skipped: no protocol grpctk reads`);
   }

@@ -85,8 +85,34 @@ function parseArgs(argv) {
   return out;
 }
 
+/**
+ * Channel credentials: plaintext, or TLS when `args['tls-ca']` names the CA certificate (the server's
+ * self-signed one). `args['tls-name']` is the name the client asks for (SNI) and checks the certificate
+ * against. Which TLS version and cipher suites are offered is set with Node's own flags (--tls-max-v1.2,
+ * --tls-cipher-list), and the secrets go to the key log of --tls-keylog: see make-samples.sh.
+ */
+function channelCredentials(args) {
+  if (!args['tls-ca']) return { creds: grpc.credentials.createInsecure(), options: {} };
+  const fs = require('node:fs');
+  return {
+    creds: grpc.credentials.createSsl(fs.readFileSync(args['tls-ca'])),
+    options: args['tls-name'] ? { 'grpc.ssl_target_name_override': args['tls-name'], 'grpc.default_authority': args['tls-name'] } : {},
+  };
+}
+
+/** Server credentials: plaintext, or TLS with `args['tls-cert']` and `args['tls-key']` (PEM files). */
+function serverCredentials(args) {
+  if (!args['tls-cert']) return grpc.ServerCredentials.createInsecure();
+  const fs = require('node:fs');
+  return grpc.ServerCredentials.createSsl(null, [
+    { cert_chain: fs.readFileSync(args['tls-cert']), private_key: fs.readFileSync(args['tls-key']) },
+  ]);
+}
+
 module.exports = {
   grpc,
+  channelCredentials,
+  serverCredentials,
   loadServices,
   pointAny,
   fullRequest,

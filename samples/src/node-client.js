@@ -4,21 +4,24 @@
 // differently from what the scenario expects.
 //
 //   node samples/src/node-client.js --target 127.0.0.1:50051 --scenario basic
+//   node samples/src/node-client.js --target 127.0.0.1:50100 --scenario hello --tls-ca cert.pem --tls-name grpctk.test
 //
 // Scenarios (what each puts on the wire is listed in samples/README.md): basic, hello, hostile, cross,
 // large.
 
-const { grpc, loadServices, fullRequest, compressibleText, parseArgs } = require('./common');
+const { grpc, loadServices, fullRequest, compressibleText, parseArgs, channelCredentials } = require('./common');
 const { HOSTILE } = require('./hostile');
 
 const args = parseArgs(process.argv.slice(2));
 const target = args.target ?? '127.0.0.1:50051';
 const scenario = args.scenario ?? 'basic';
 const { Demo, Greeter } = loadServices();
+// Plaintext, or TLS with --tls-ca CA.pem [--tls-name NAME].
+const security = channelCredentials(args);
 
 /** Channel options: one connection per client object (no subchannel sharing between the two channels). */
 function channelOptions(extra) {
-  return { 'grpc.use_local_subchannel_pool': 1, ...extra };
+  return { 'grpc.use_local_subchannel_pool': 1, ...security.options, ...extra };
 }
 
 function unary(client, method, req, { metadata = new grpc.Metadata(), deadlineMs } = {}) {
@@ -91,8 +94,8 @@ function requestMetadata() {
 }
 
 async function basic() {
-  const plain = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
-  const greeter = new Greeter(target, grpc.credentials.createInsecure(), channelOptions());
+  const plain = new Demo(target, security.creds, channelOptions());
+  const greeter = new Greeter(target, security.creds, channelOptions());
   // 1: HTTP/2 stream 1 of connection 0 (the greeter has its own connection, see below).
   expect('Unary ok', await unary(plain, 'Unary', fullRequest('ok', 'first call'), { metadata: requestMetadata() }), 0);
   expect('ServerStream 5', await serverStream(plain, 'ServerStream', { action: 'ok', text: 'stream', count: 5 }), 0);
@@ -124,7 +127,7 @@ async function basic() {
   await new Promise((r) => setTimeout(r, 1000));
 
   // Second connection: requests gzip-compressed (grpc-encoding: gzip, compressed flag 1).
-  const gz = new Demo(target, grpc.credentials.createInsecure(), channelOptions({ 'grpc.default_compression_algorithm': 2 }));
+  const gz = new Demo(target, security.creds, channelOptions({ 'grpc.default_compression_algorithm': 2 }));
   expect('gzip Unary', await unary(gz, 'Unary', { action: 'ok', text: compressibleText(20), tags: ['gzip'] }), 0);
   expect(
     'gzip ClientStream',
@@ -141,13 +144,13 @@ async function basic() {
 }
 
 async function hello() {
-  const greeter = new Greeter(target, grpc.credentials.createInsecure(), channelOptions());
+  const greeter = new Greeter(target, security.creds, channelOptions());
   expect('SayHello', await unary(greeter, 'SayHello', { name: 'world' }), 0);
   greeter.close();
 }
 
 async function hostile() {
-  const c = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const c = new Demo(target, security.creds, channelOptions());
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(HOSTILE.metadata)) md.set(k, v);
   md.set('x-hostile-bin', Buffer.from(HOSTILE.text, 'utf8'));
@@ -159,11 +162,11 @@ async function hostile() {
 
 /** Against the Python server: gzip both ways (the Python server compresses when asked by x-compress-response). */
 async function cross() {
-  const plain = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const plain = new Demo(target, security.creds, channelOptions());
   expect('Unary ok', await unary(plain, 'Unary', fullRequest('ok', 'from node'), { metadata: requestMetadata() }), 0);
   expect('ServerStream 3', await serverStream(plain, 'ServerStream', { action: 'ok', text: 'stream', count: 3 }), 0);
   expect('Unary error', await unary(plain, 'Unary', { action: 'error', text: 'please fail' }), grpc.status.INVALID_ARGUMENT);
-  const gz = new Demo(target, grpc.credentials.createInsecure(), channelOptions({ 'grpc.default_compression_algorithm': 2 }));
+  const gz = new Demo(target, security.creds, channelOptions({ 'grpc.default_compression_algorithm': 2 }));
   const md = new grpc.Metadata();
   md.set('x-compress-response', 'gzip');
   expect('gzip Unary', await unary(gz, 'Unary', { action: 'ok', text: compressibleText(20) }, { metadata: md }), 0);
@@ -173,7 +176,7 @@ async function cross() {
 
 /** Large messages: one 1 MiB request and one 1 MiB reply (many DATA frames, HTTP/2 flow control). */
 async function large() {
-  const c = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const c = new Demo(target, security.creds, channelOptions());
   const size = 1 << 20;
   expect(`Unary big ${size}`, await unary(c, 'Unary', { action: 'big', count: size, blob: Buffer.alloc(size, 0x63) }), 0);
   c.close();

@@ -2,6 +2,7 @@
 // grpc-js server of the sample captures: serves grpctk.demo.Demo and helloworld.Greeter.
 //
 //   node samples/src/node-server.js --host 127.0.0.1 --port 50051
+//   node samples/src/node-server.js --host 127.0.0.1 --port 50100 --tls-cert cert.pem --tls-key key.pem
 //
 // Prints "listening <host>:<port>" on stdout once bound (make-samples.sh waits for it) and stops on SIGTERM
 // or SIGINT. What each call does is chosen by the request's `action` field (see samples/README.md):
@@ -12,13 +13,16 @@
 // grpc-js servers never compress responses (grpc-js 1.14: "response compression is currently not
 // supported"), whatever the client asks; compressed responses come from the Python server.
 
-const { grpc, loadServices, parseArgs, WHEN, WHEN_LATER } = require('./common');
+const { grpc, loadServices, parseArgs, serverCredentials, WHEN, WHEN_LATER } = require('./common');
 const { HOSTILE } = require('./hostile');
 
 const args = parseArgs(process.argv.slice(2));
 const host = args.host ?? '127.0.0.1';
 const port = Number(args.port ?? 50051);
 const { Demo, Greeter } = loadServices();
+// --tls-curves P-256: the key exchange groups the TLS server takes (a client whose first key share is for
+// another group gets a HelloRetryRequest).
+if (args['tls-curves']) require('node:tls').DEFAULT_ECDH_CURVE = args['tls-curves'];
 
 function serverMetadata() {
   const md = new grpc.Metadata();
@@ -159,7 +163,7 @@ const server = new grpc.Server();
 server.addService(Demo.service, demo);
 server.addService(Greeter.service, greeter);
 const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => {
+server.bindAsync(address, serverCredentials(args), (err) => {
   if (err) {
     console.error(`node-server: cannot bind ${address}: ${err.message}`);
     process.exit(1);

@@ -14,6 +14,7 @@ import type { WriterInterface, WriterSection, WriterStatistics } from '../pcap/w
 import { forEachPacket } from './batch';
 import type { NativeBinding, NativeError, NativeHandle, NativeInterface, NativeStats } from './native';
 import { OutputClosedError, PcapngOutput } from './output';
+import { KEYLOG_POLL_MS, KeylogFollower, TlsSecretsInCapture, type TlsCaptureCounters } from './tls-secrets';
 
 /** libpcap's and tcpdump's largest snapshot length, and the default: whole packets. */
 export const MAXIMUM_SNAPLEN = 262144;
@@ -59,6 +60,8 @@ export interface CaptureOptions {
   ringFiles?: number;
   /** Stop on SIGINT and SIGTERM (default true). */
   handleSignals?: boolean;
+  /** A TLS key log to follow: its secrets go into the capture as DSBs (./tls-secrets.ts). */
+  tlsKeylog?: string;
 }
 
 export type StopReason = 'count' | 'duration' | 'signal' | 'closed' | 'stop';
@@ -73,6 +76,8 @@ export interface CaptureSummary {
   stoppedBy: StopReason;
   /** Files written (ring: every file, deleted ones included); empty for stdout. */
   files: string[];
+  /** With --tls-keylog: what was done for TLS connections. */
+  tls?: TlsCaptureCounters;
 }
 
 /** An open device, ready to run: what `grpctk capture` reports before it starts. */
@@ -87,6 +92,8 @@ export class LiveCapture {
 
   private readonly handle: NativeHandle;
   private readonly output: PcapngOutput;
+  private readonly tls: TlsSecretsInCapture | undefined;
+  private tlsTimer: NodeJS.Timeout | undefined;
   private captured = 0;
   private finished = false;
   /** Set once a stop is asked for: reading goes on for STOP_GRACE_MS. */
@@ -123,7 +130,11 @@ export class LiveCapture {
         ringSizeBytes: options.ringSizeBytes,
         ringFiles: options.ringFiles,
         statsNow: () => this.statistics(),
+        secretsForNewFile: () => this.tls?.secretsSoFar() ?? '',
       });
+      if (options.tlsKeylog !== undefined) {
+        this.tls = new TlsSecretsInCapture(new KeylogFollower(options.tlsKeylog), this.output, this.linkType);
+      }
     } catch (err) {
       handle.close();
       throw err;
@@ -146,6 +157,8 @@ export class LiveCapture {
       );
       const o = this.options;
       if (o.durationSec !== undefined) this.timer = setTimeout(() => this.stop('duration'), o.durationSec * 1000);
+      // Packets waiting for TLS secrets go out as soon as the key log has them, even on a quiet link.
+      if (this.tls !== undefined) this.tlsTimer = setInterval(() => this.onTlsPoll(), KEYLOG_POLL_MS);
       if (o.handleSignals !== false) {
         for (const sig of ['SIGINT', 'SIGTERM'] as NodeJS.Signals[]) {
           const h = () => this.stop('signal');
@@ -186,6 +199,7 @@ export class LiveCapture {
           this.output.flush();
         }
       }
+      if (reason !== 'closed') this.tls?.finish();
       const stats = this.handle.stats();
       if (reason === 'closed') this.output.abandon();
       else this.output.close(toIsb(stats));
@@ -200,9 +214,21 @@ export class LiveCapture {
     }
   }
 
+  private onTlsPoll(): void {
+    if (this.finished || this.tls === undefined) return;
+    try {
+      this.tls.poll();
+      this.output.flush();
+    } catch (err) {
+      if (err instanceof OutputClosedError) return this.stop('closed');
+      return this.fail(err);
+    }
+  }
+
   private onBatch(batch: Buffer): void {
     if (this.finished) return;
     try {
+      this.tls?.poll();
       this.consume(batch);
       this.output.flush();
     } catch (err) {
@@ -216,7 +242,8 @@ export class LiveCapture {
     const limit = this.options.count;
     forEachPacket(batch, (p) => {
       if (limit !== undefined && this.captured >= limit) return false;
-      this.output.packet(p);
+      if (this.tls !== undefined) this.tls.packet(p);
+      else this.output.packet(p);
       this.captured++;
       return true;
     });
@@ -239,6 +266,7 @@ export class LiveCapture {
       ifDropped: stats?.ifDropped ?? 0,
       stoppedBy,
       files: this.options.output === '-' ? [] : this.output.files,
+      tls: this.tls?.counters,
     };
   }
 
@@ -277,6 +305,8 @@ export class LiveCapture {
   private unhook(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.tlsTimer) clearInterval(this.tlsTimer);
+    this.tlsTimer = undefined;
     for (const [sig, h] of this.signalHandlers) process.removeListener(sig, h);
     this.signalHandlers.length = 0;
   }

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT_INPUT, GrpctkError } from '../errors';
 import { PcapngWriter } from '../pcap/writer';
+import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
 import type { WriterInterface, WriterSection, WriterStatistics } from '../pcap/writer-api';
 import type { LivePacket } from './batch';
 
@@ -69,6 +70,8 @@ export interface PcapngOutputOptions {
   statsNow?: () => WriterStatistics | undefined;
   /** The clock used in ring file names (tests fix it). */
   now?: () => Date;
+  /** TLS key log lines to write at the start of each new file (capture --tls-keylog), or ''. */
+  secretsForNewFile?: () => string;
 }
 
 /**
@@ -104,6 +107,11 @@ export class PcapngOutput {
   /** The files that remain on disk. */
   get keptFiles(): string[] {
     return this.kept.slice();
+  }
+
+  /** Writes TLS key log lines as a Decryption Secrets Block, before the packets that follow. */
+  secrets(lines: string): void {
+    this.writer!.writeSecrets(DSB_SECRETS_TYPE_TLS, Buffer.from(lines, 'utf8'));
   }
 
   packet(p: LivePacket): void {
@@ -193,6 +201,10 @@ export class PcapngOutput {
       this.bytesInFile += bytes.length;
     }, o.section);
     this.ifaceId = this.writer.addInterface(o.iface);
+    // A new ring file carries the secrets its connections may need (those written so far), so it decrypts
+    // on its own.
+    const secrets = o.secretsForNewFile?.();
+    if (secrets) this.secrets(secrets);
   }
 
   private write(chunks: Uint8Array[]): void {

@@ -14,6 +14,7 @@ import { isatty } from 'tty';
 import { UsageError } from '../errors';
 import { LiveCapture, formatInterfaces, resolveDevice, summaryLine } from '../capture/capture';
 import { loadBinding } from '../capture/native';
+import { TLS_HOLD_MAX_MS, type TlsCaptureCounters } from '../capture/tls-secrets';
 import { parseCount, parseDuration, parseSize } from '../units';
 
 interface Flags {
@@ -27,6 +28,7 @@ interface Flags {
   bufferSize?: string;
   ringSize?: string;
   ringFiles?: string;
+  tlsKeylog?: string;
   listInterfaces?: boolean;
   quiet?: boolean;
 }
@@ -46,6 +48,7 @@ export function register(program: Command): void {
     .option('--ring-size <MB>', 'ring buffer: start a new file every MB megabytes (10^6 bytes; units such as 64MiB work too)')
     .option('--ring-files <n>', 'ring buffer: keep only the newest N files (default: keep all)')
     .option('-D, --list-interfaces', 'list the interfaces libpcap can capture on, and exit')
+    .option('--tls-keylog <file>', 'follow this TLS key log (SSLKEYLOGFILE) and write the secrets of captured TLS connections into the file (DSB), so it decrypts on its own; the file may not exist yet')
     .option('-q, --quiet', 'no "Capturing on" and no packet counts on stderr')
     .action(async (flags: Flags) => {
       await runCapture(flags);
@@ -79,6 +82,7 @@ async function runCapture(flags: Flags): Promise<void> {
     bufferSize: flags.bufferSize !== undefined ? parseCount(flags.bufferSize, '-B', 1, 2047) * 1024 * 1024 : undefined,
     ringSizeBytes: flags.ringSize !== undefined ? ringSize(flags.ringSize) : undefined,
     ringFiles: flags.ringFiles !== undefined ? parseCount(flags.ringFiles, '--ring-files', 1) : undefined,
+    tlsKeylog: flags.tlsKeylog,
   });
   const say = (line: string) => {
     if (!flags.quiet) process.stderr.write(line + '\n');
@@ -87,6 +91,13 @@ async function runCapture(flags: Flags): Promise<void> {
   say(`Capturing on '${capture.device}' (${capture.linkTypeName}, snaplen ${capture.snaplen})`);
   const summary = await capture.run();
   say(summaryLine(summary));
+  if (summary.tls !== undefined) say(tlsSummaryLine(summary.tls));
+}
+
+/** What --tls-keylog did: one line, and a warning when secrets came too late to decrypt a connection. */
+function tlsSummaryLine(t: TlsCaptureCounters): string {
+  const late = t.late > 0 ? `; ${t.late} without all their secrets within ${TLS_HOLD_MAX_MS / 1000}s (TLS_HOLD_MAX_MS): they will not decrypt` : '';
+  return `TLS: ${t.connections} ${t.connections === 1 ? 'connection' : 'connections'} seen, secrets of ${t.withSecrets} written into the capture${late}`;
 }
 
 /** `--ring-size 100` is 100 MB (10^6 bytes, as dumpcap's kB are 10^3); a unit may be given instead. */

@@ -25,6 +25,7 @@ export interface DecodeFlags {
   progress?: boolean;
   redact?: string[];
   redactDefault?: boolean;
+  tlsKeylog?: string[];
 }
 
 export function addDecodeOptions(cmd: Command): Command {
@@ -33,6 +34,7 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('--proto <file>', 'load one .proto file (repeatable)', collect)
     .option('--descriptor-set <file>', 'load a FileDescriptorSet (protoc -o, buf build) (repeatable)', collect)
     .option('--proto-names', 'keep .proto field names in message bodies instead of lowerCamelCase')
+    .option('--tls-keylog <file>', 'decrypt TLS with the secrets of an NSS key log file (SSLKEYLOGFILE) (repeatable); secrets in the capture (pcapng DSB) are used without it', collect)
     .option('--http2-port <port>', 'treat TCP connections to PORT as HTTP/2 even without a captured preface (repeatable)', collect)
     .option('--max-message-size <size>', `largest gRPC message decoded; larger ones are skipped and reported (default: ${sizeText(DEFAULT_LIMITS.maxMessageBytes)})`)
     .option('--max-decompressed-size <size>', `largest size a compressed message may inflate to (default: ${sizeText(DEFAULT_LIMITS.maxDecompressedBytes)})`)
@@ -72,6 +74,7 @@ export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
     limits,
     quiet: Boolean(flags.quiet),
     redact: redactedHeaders(flags),
+    tlsKeylogs: flags.tlsKeylog ?? [],
   };
 }
 

@@ -131,6 +131,7 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
         maxBufferedBytesPerDirection: pipeline.limits.maxBufferedBytesPerDirection,
         maxBufferedBytesTotal: pipeline.limits.maxBufferedBytesTotal,
       },
+      tlsKeylogs: pipeline.tlsKeylogs,
       onPart: (record) => out.write(escapeJson(JSON.stringify(record)) + '\n'),
       onProgress: (bytesRead, total, pass) => progress.update(bytesRead, total, pass),
     });

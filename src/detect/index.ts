@@ -5,6 +5,7 @@
 import type { HandlerFactory } from '../tcp/types';
 import { http2Dissector } from '../http2/dissector';
 import { tlsDissector, type TlsCounters } from '../tls/detect';
+import type { KeyLog } from '../tls/keylog';
 import { detectorFactory, type DetectorFactory } from './dispatcher';
 import type { Dissector } from './types';
 
@@ -14,15 +15,26 @@ export type { DetectorFactory } from './dispatcher';
 export interface ConnectionLayers {
   /** The HTTP/2 layer's handler factory. */
   http2: HandlerFactory;
-  /** Where TLS connections are counted. */
+  /** Where TLS connections are counted, and the secrets that decrypt them (key logs, DSBs). */
   tls: TlsCounters;
+  keys: KeyLog;
+}
+
+/** The dissectors of protocols that TLS may carry: every one but TLS, in order. */
+function plaintextDissectors(layers: ConnectionLayers): Dissector[] {
+  return [
+    // Last: it takes whatever the others declined (see http2/dissector.ts).
+    http2Dissector(layers.http2),
+  ];
 }
 
 export function connectionDissectors(layers: ConnectionLayers): Dissector[] {
+  // TLS hands its plaintext to a detector of its own (the same dissectors minus TLS), or straight to HTTP/2
+  // when ALPN says h2 (RFC 9113 §3.2).
+  const inner = detectorFactory(plaintextDissectors(layers));
   return [
-    tlsDissector(layers.tls),
-    // Last: it takes whatever the others declined (see http2/dissector.ts).
-    http2Dissector(layers.http2),
+    tlsDissector({ keys: layers.keys, counters: layers.tls, inner, byAlpn: { h2: layers.http2 } }),
+    ...plaintextDissectors(layers),
   ];
 }
 

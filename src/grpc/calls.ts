@@ -390,11 +390,14 @@ export class GrpcCallTracker implements Http2Sink {
     const state = this.conns.get(conn);
     if (!state) return;
     const what = lostBytes >= 0 ? `${lostBytes} bytes` : 'bytes (count unknown)';
+    // Bytes lost by a layer below HTTP/2 other than TCP (a TLS record that failed authentication) say why.
+    const why = conn.tcp.security?.lossReason;
+    const because = why ? `: ${why}` : '';
     // Bytes of one stream's frame (the HTTP/2 layer kept framing): only that call lost anything.
     const only = streamId === undefined ? undefined : state.calls.get(streamId);
     if (streamId !== undefined && only === undefined) return;
     for (const call of only !== undefined ? [only] : state.calls.values()) {
-      this.addError(call, `${what} lost in the ${direction} direction of the connection`);
+      this.addError(call, `${what} lost in the ${direction} direction of the connection${because}`);
       const ds = direction === 'request' ? call.req : call.resp;
       const pending = ds.deframer?.pending();
       if (pending) {
@@ -718,6 +721,9 @@ export class GrpcCallTracker implements Http2Sink {
     if (call.errors.length > 0) {
       rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;
     }
+    // Carried over TLS: what the handshake said, as it stands when the call ends (a copy: it is shared).
+    const security = call.conn.tcp.security;
+    if (security !== undefined) rec.tls = { ...security.tls };
     canonicalRecord.current = rec;
     this.records.call(rec);
   }

@@ -229,6 +229,7 @@ export class NdjsonEncoder {
     if (r.trailers_only !== undefined) this.ascii(',"trailers_only":' + (r.trailers_only ? 'true' : 'false'));
     if (r.status_details !== undefined) this.member(K_STATUS_DETAILS, r.status_details);
     if (r.errors !== undefined) this.member(K_ERRORS, r.errors);
+    if (r.tls !== undefined) this.member(K_TLS, r.tls);
     this.raw(B_END);
   }
 
@@ -528,6 +529,7 @@ const K_RESPONSE_HEADERS = bytesOf(',"response_headers":');
 const K_TRAILERS = bytesOf(',"trailers":');
 const K_STATUS_DETAILS = bytesOf(',"status_details":');
 const K_ERRORS = bytesOf(',"errors":');
+const K_TLS = bytesOf(',"tls":');
 
 /** A number (or null) as JSON.stringify writes it. */
 function num(n: number | null): string {

@@ -35,6 +35,9 @@ export const enum BlockType {
 }
 
 /** Byte-Order Magic of the Section Header Block (section 4.1): 0x1A2B3C4D in the writer's byte order. */
+/** pcapng §4.8 Secrets Type of a DSB holding TLS key log lines (the NSS key log format): 'TLSK'. */
+export const DSB_SECRETS_TYPE_TLS = 0x544c534b;
+
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** Options common to every block (section 3.5). */

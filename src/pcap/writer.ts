@@ -169,6 +169,19 @@ export class PcapngWriter {
     this.emit(block.bytes);
   }
 
+  /**
+   * Writes a Decryption Secrets Block (section 4.8): `secretsType` (DSB_SECRETS_TYPE_TLS for NSS key log
+   * lines) and the secrets as they are. Readers apply it to the packets that follow it.
+   */
+  writeSecrets(secretsType: number, data: Uint8Array): void {
+    // Secrets Type, Secrets Length, Secrets Data padded to 32 bits.
+    const block = newBlock(BlockType.DSB, 8 + ((data.length + 3) & ~3), undefined);
+    block.view.setUint32(8, secretsType >>> 0, true);
+    block.view.setUint32(12, data.length, true);
+    block.bytes.set(data, 16);
+    this.emit(block.bytes);
+  }
+
   private iface(interfaceId: number): WrittenInterface {
     const iface = this.ifaces[interfaceId];
     if (iface === undefined) {

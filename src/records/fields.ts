@@ -82,6 +82,7 @@ export const CALL_FIELDS: readonly FieldSpec[] = [
   f('trailers', 'object', 'trailers by name'),
   f('status_details', 'any', 'grpc-status-details-bin as google.rpc.Status', optional),
   f('errors', 'string[]', 'problems met while decoding the call', optional),
+  f('tls', 'object', 'TLS of a decrypted connection: version, cipher_suite, sni, alpn, resumed', optional),
 ];
 
 /** Fields of `{"type":"frame"}` records (decode --frames). */

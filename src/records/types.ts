@@ -90,6 +90,25 @@ export interface CallRecord {
   status_details?: unknown;
   /** Problems met while decoding the call (HPACK errors, lost bytes), when any. */
   errors?: string[];
+  /** The call was carried over TLS and decrypted: what the handshake said. Absent on plaintext connections. */
+  tls?: TlsInfo;
+}
+
+/**
+ * What the TLS handshake of a decrypted connection said (RFC 8446, RFC 5246). A value the capture did not
+ * show (SNI not sent, ALPN not negotiated or not decrypted) is absent.
+ */
+export interface TlsInfo {
+  /** Negotiated version as Wireshark names it: "TLS 1.3", "TLS 1.2". */
+  version: string;
+  /** IANA name of the cipher suite, e.g. TLS_AES_128_GCM_SHA256. */
+  cipher_suite: string;
+  /** server_name (SNI) of the ClientHello. */
+  sni?: string;
+  /** ALPN protocol the server selected, e.g. "h2". */
+  alpn?: string;
+  /** "yes" when the session was resumed (a TLS 1.3 PSK, a TLS 1.2 session id or ticket), else "no". */
+  resumed: 'yes' | 'no';
 }
 
 /** One HTTP/2 frame (decode --frames). */

@@ -49,6 +49,11 @@ import type { AssemblerOptions, CloseReason, ConnectionHandler, Direction, TcpCo
 import { formatEndpoint } from '../tcp/types';
 import { http2HandlerFactory } from '../http2/connection';
 import type { UnrecognisedCounters } from '../http2/unrecognised';
+import { connectionDetector } from '../detect';
+import { newTlsCounters } from '../tls/detect';
+import { clientHelloRandom, KeyLog } from '../tls/keylog';
+import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
+import type { DecryptionSecrets } from '../pcap/types';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../http2/constants';
 import type { DataEvent, HeadersEvent, Http2Connection, Http2Options, Http2Sink, RstStreamEvent } from '../http2/types';
 import { SlotKind, SlotWriter } from './slots';
@@ -68,6 +73,8 @@ export const DEFAULT_MAX_STREAMS_REMEMBERED = 10_000;
 
 /** What the second pass needs to know about each connection, filled in when the connection ends. */
 export class ConnTable {
+  /** Client random (hex) of the TLS connections, by tcp.stream: which secrets a part needs. */
+  readonly clientRandom = new Map<number, string>();
   /** 0 or 1: which of endpoints[] is the client. */
   clientIndex = new Uint8Array(1024);
   /** 1 when the connection passes the --host/--port (and, outside --by method, --method) filters. */
@@ -276,6 +283,8 @@ class LiveConn {
   /** A SYN (or SYN-ACK) was seen in this direction: its start was captured. */
   readonly syn: [boolean, boolean] = [false, false];
   readonly framers: [DirectionFramer | null, DirectionFramer | null] = [null, null];
+  /** The connection's first bytes were a TLS ClientHello: every packet is needed by each of its parts. */
+  tls = false;
   constructor(readonly tcp: TcpConnection) {}
 }
 
@@ -289,6 +298,8 @@ export interface AnalyzerOptions {
   /** Outside --by method, --method keeps the connections that carried a matching call. */
   matchMethod?: (path: string) => boolean;
   maxStreamsRemembered?: number;
+  /** Secrets for TLS connections (--tls-keylog); the capture's own DSBs are added as they are read. */
+  keys?: KeyLog;
 }
 
 export interface AnalyzerCounters {
@@ -313,6 +324,7 @@ export class Analyzer implements CaptureSink {
   private readonly assembler: Assembler;
   private readonly live = new Map<number, LiveConn>();
   private readonly maxStreams: number;
+  readonly keys: KeyLog;
 
   // The packet being processed.
   private cur = 0;
@@ -328,6 +340,9 @@ export class Analyzer implements CaptureSink {
     const sink = this.http2Sink();
     const h2 = http2HandlerFactory(sink, options.http2);
     this.unrecognised = h2.counters.unrecognised;
+    this.keys = options.keys ?? new KeyLog();
+    // The decode's detector: HTTP/2 in the clear, or inside TLS when the keys are known.
+    const detect = connectionDetector({ http2: h2, tls: newTlsCounters(), keys: this.keys });
     this.assembler = new Assembler((tcp) => {
       const live = new LiveConn(tcp);
       this.live.set(tcp.index, live);
@@ -337,7 +352,7 @@ export class Analyzer implements CaptureSink {
       this.table.clientIndex[tcp.index] = guessClient(tcp, options.http2.http2Ports ?? []);
       this.table.methodSet[tcp.index] = 0;
       this.counters.connections++;
-      return new SplitHandler(this, live, h2(tcp));
+      return new SplitHandler(this, live, detect(tcp));
     }, options.assembler);
   }
 
@@ -377,6 +392,11 @@ export class Analyzer implements CaptureSink {
     this.slots.add(kind, conn.index, dir, kind === SlotKind.METHOD ? this.curMethod : -1);
   }
 
+  /** TLS key log lines carried in the capture (DSB). */
+  secrets(s: DecryptionSecrets): void {
+    if (s.secretsType === DSB_SECRETS_TYPE_TLS) this.keys.addText(Buffer.from(s.data).toString('utf8'), 'in the capture (DSB)');
+  }
+
   /** End of the capture: close every connection (their facts go into the table), flush the slots. */
   finish(): void {
     this.cur = 0;
@@ -388,7 +408,22 @@ export class Analyzer implements CaptureSink {
 
   /** Bytes of `live`'s direction `dir` delivered on behalf of packet `frame`. */
   delivered(live: LiveConn, dir: Direction, bytes: Uint8Array, frame: number): void {
+    if (live.framers[dir] === null && !live.tls) {
+      const random = clientHelloRandom(bytes);
+      if (random !== null) {
+        live.tls = true;
+        this.table.clientRandom.set(live.tcp.index, random);
+      }
+    }
     if (!this.options.byMethod) return;
+    if (live.tls) {
+      // HTTP/2 frames are inside TLS records: a method part needs every record of the connection.
+      if (frame === this.cur) {
+        this.curTouched = true;
+        this.curShared = true;
+      }
+      return;
+    }
     let framer = live.framers[dir];
     if (framer === null) {
       // endpoints[0] sent the SYN when synSeen: direction 1 is then the server's.

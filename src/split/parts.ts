@@ -13,6 +13,7 @@
  * Writing is synchronous (fs.writeSync on buffered blocks): parts are regular files, and a failure (a full
  * disk, a read-only directory) is thrown at once as one line naming the file, exit code 1.
  */
+import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GrpctkError, EXIT_INPUT, UsageError } from '../errors';
@@ -91,6 +92,8 @@ export class Part {
   /** Global interface id (CaptureInterface.id; -1 for Simple Packet Blocks) → this file's interface id. */
   readonly interfaces = new Map<number, number>();
   writer: PcapngWriter | null = null;
+  /** TLS connections (client randoms) whose secrets were written into this part. */
+  readonly secretRandoms = new Set<string>();
 
   constructor(
     readonly index: number,
@@ -138,6 +141,11 @@ export class PartPool {
     // The writer hands over the Section Header Block at once.
     part.writer = new PcapngWriter((bytes) => this.append(part, bytes), this.options.section);
     return part;
+  }
+
+  /** Writes TLS key log lines into `part` as a Decryption Secrets Block, before its next packets. */
+  writeSecrets(part: Part, lines: string): void {
+    (part.writer as PcapngWriter).writeSecrets(DSB_SECRETS_TYPE_TLS, Buffer.from(lines, 'utf8'));
   }
 
   /** Writes one packet (its bytes, timestamp, interface and options as read) to `part`. */

@@ -12,6 +12,8 @@
  * are limited (./parts.ts), per connection a few bytes are kept.
  */
 import type { UnrecognisedCounters } from '../http2/unrecognised';
+import { readKeyLogFiles, type KeyLog } from '../tls/keylog';
+import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -86,6 +88,8 @@ export interface SplitOptions {
   onProgress?(bytesRead: number, totalBytes: number | undefined, pass: 1 | 2): void;
   /** Directory for temporary files (default os.tmpdir()). */
   tmpDir?: string;
+  /** --tls-keylog files: TLS connections are decoded (--by method) and their secrets copied into the parts. */
+  tlsKeylogs?: string[];
 }
 
 export interface SplitSummary {
@@ -176,6 +180,9 @@ class Output {
 // ---------------------------------------------------------------------------------------------------------
 // count, size, time: one pass.
 
+/** --by count|size|time: most bytes of TLS secrets (the input's DSBs) kept to copy into every part. */
+export const MAX_COPIED_SECRETS_BYTES = 16 * 1024 * 1024;
+
 async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
   const filter = o.filter ?? NO_FILTER;
   const needNet = Boolean(o.tcpOnly) || filter.connectionFilter;
@@ -187,10 +194,28 @@ async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSumma
   let origin = -1n;
   let packets = 0;
   const idbBytes = new Map<number, number>();
+  // TLS secrets of the input (DSBs): every part gets those read so far when it starts, and later ones as they
+  // come, so a part decrypts on its own as the whole did. Bounded by MAX_COPIED_SECRETS_BYTES.
+  let secrets = '';
+  let secretsDropped = false;
+  const startPart = (p: Part): Part => {
+    if (secrets.length > 0) out.pool.writeSecrets(p, secrets);
+    return p;
+  };
 
   const sink: CaptureSink = {
     section: (s) => out.onSection(s),
     interface: (i) => out.onInterface(i),
+    secrets: (d) => {
+      if (d.secretsType !== DSB_SECRETS_TYPE_TLS) return;
+      const text = Buffer.from(d.data).toString('utf8');
+      if (secrets.length + text.length > MAX_COPIED_SECRETS_BYTES) {
+        secretsDropped = true;
+        return;
+      }
+      secrets += text.endsWith('\n') ? text : text + '\n';
+      if (part !== null) out.pool.writeSecrets(part, text);
+    },
     packet: (p) => {
       packets++;
       if (net !== null) {
@@ -233,19 +258,20 @@ async function sequentialSplit(o: SplitOptions, out: Output): Promise<SplitSumma
             const k = t >= origin ? (t - origin) / interval : 0n;
             const start = origin + k * interval;
             intervalEnd = start + interval;
-            part = out.pool.create(compactTime(start), {});
+            part = startPart(out.pool.create(compactTime(start), {}));
           }
           break;
         }
         default:
           break;
       }
-      if (part === null) part = out.pool.create(compactTime(t), {});
+      if (part === null) part = startPart(out.pool.create(compactTime(t), {}));
       out.write(part, p);
     },
   };
   await readCapture(o.input, sink, { onProgress: (r, total) => o.onProgress?.(r, total, 1) });
-  return { parts: 0, packets, written: out.written, peakOpenFiles: 0, warnings: [] };
+  const warnings = secretsDropped ? [`TLS secrets (DSBs) past ${MAX_COPIED_SECRETS_BYTES / (1024 * 1024)} MiB (MAX_COPIED_SECRETS_BYTES) not copied into the parts`] : [];
+  return { parts: 0, packets, written: out.written, peakOpenFiles: 0, warnings };
 }
 
 /** Bytes of the Enhanced Packet Block the writer makes for `p` (pcapng section 4.3 and 3.5). */
@@ -316,6 +342,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
         assembler: o.assembler ?? {},
         matchConnection: filter.matchConnection,
         matchMethod: !byMethod && filter.methods ? (m) => filter.methods!.some((g) => g.test(m)) : undefined,
+        keys: await readKeyLogFiles(o.tlsKeylogs ?? []),
       });
       let fault: unknown;
       try {
@@ -328,7 +355,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
       analyzer.finish();
 
       // Pass 2: every packet again, to the parts its slot names.
-      const writer = new KeyedWriter(o, out, filter, analyzer.table, analyzer.methods, new SlotReader(slotFd, slots.count));
+      const writer = new KeyedWriter(o, out, filter, analyzer.table, analyzer.methods, new SlotReader(slotFd, slots.count), analyzer.keys);
       try {
         await readCapture(input, writer, { onProgress: (r, total) => o.onProgress?.(r, total, 2) });
       } catch (err) {
@@ -424,6 +451,7 @@ class KeyedWriter implements CaptureSink {
     private readonly table: ConnTable,
     private readonly methods: MethodRegistry,
     readonly slots: SlotReader,
+    private readonly keys: KeyLog,
   ) {
     this.net = o.by === 'method' ? null : new PacketDecoder();
     this.wantNonTcp = !o.tcpOnly && !filter.connectionFilter && filter.methods === null;
@@ -464,6 +492,7 @@ class KeyedWriter implements CaptureSink {
       part = this.partForConnection(c, slot.dir, seg?.src, seg?.srcPort, seg?.dst, seg?.dstPort);
       this.byConn.set(c, part);
     }
+    this.secretsFor(part, c);
     this.out.write(part, p);
     if (p.number === this.table.lastPacket[c]) {
       this.byConn.delete(c);
@@ -511,18 +540,31 @@ class KeyedWriter implements CaptureSink {
   private routeByMethod(p: Packet, kind: SlotKind, c: number, method: number): void {
     let wrote = false;
     if (kind === SlotKind.METHOD) {
-      wrote = this.toMethod(p, method);
+      wrote = this.toMethod(p, method, c);
     } else if (kind === SlotKind.SHARED) {
-      for (const m of this.methods.sets[this.table.methodSet[c]]) if (this.toMethod(p, m)) wrote = true;
+      for (const m of this.methods.sets[this.table.methodSet[c]]) if (this.toMethod(p, m, c)) wrote = true;
     }
     if (wrote || !this.wantOther) return;
     // No method part holds it (a pure ACK, a retransmission, a connection that is not gRPC…).
     this.other ??= this.out.pool.create(OTHER_KEY, specialFields(OTHER_KEY));
+    this.secretsFor(this.other, c);
     this.out.write(this.other, p);
   }
 
+  /**
+   * Before a TLS connection's first packet in a part, the secrets that decrypt it (from --tls-keylog and the
+   * input's DSBs), as a DSB: each part then decrypts on its own. Only the secrets of the part's connections.
+   */
+  private secretsFor(part: Part, c: number): void {
+    const random = this.table.clientRandom.get(c);
+    if (random === undefined || part.secretRandoms.has(random)) return;
+    part.secretRandoms.add(random);
+    const lines = this.keys.linesFor(random);
+    if (lines.length > 0) this.out.pool.writeSecrets(part, lines.join('\n') + '\n');
+  }
+
   /** Writes `p` to method `m`'s part unless --method leaves the method out; true when written. */
-  private toMethod(p: Packet, m: number): boolean {
+  private toMethod(p: Packet, m: number, c: number): boolean {
     let part = this.byMethod.get(m);
     if (part === undefined) {
       const name = this.methods.names[m];
@@ -531,6 +573,7 @@ class KeyedWriter implements CaptureSink {
       this.byMethod.set(m, part);
     }
     if (part === null) return false;
+    this.secretsFor(part, c);
     this.out.write(part, p);
     return true;
   }

@@ -108,6 +108,8 @@ const TITLES: Record<GroupBy, string> = {
   server: 'Server',
   client: 'Client',
   authority: 'Authority',
+  sni: 'SNI',
+  tls: 'TLS',
 };
 
 /**

@@ -31,8 +31,8 @@ import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
 import { formatInteger } from '../units';
 
-export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority';
-export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority'];
+export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority' | 'sni' | 'tls';
+export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority', 'sni', 'tls'];
 
 /** What a group key is made of, per dimension. `client` is the client's address without its port. */
 const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
@@ -42,6 +42,9 @@ const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
   server: (c) => c.server,
   client: (c) => parseEndpoint(c.client).addr,
   authority: (c) => c.authority,
+  // TLS: the server name the client asked for, and the version with the cipher suite (null: plaintext).
+  sni: (c) => c.tls?.sni ?? null,
+  tls: (c) => (c.tls !== undefined ? `${c.tls.version} ${c.tls.cipher_suite}` : null),
 };
 
 export type SortKey = 'calls' | 'errors' | 'error_rate' | 'min' | 'mean' | 'p50' | 'p90' | 'p99' | 'max' | 'bytes' | 'rate' | 'key' | 'first';

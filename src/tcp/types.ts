@@ -6,6 +6,7 @@
  * Missing bytes are data, not exceptions: `gap()` says how many bytes were given up (-1 when unknown,
  * e.g. the connection's start was not captured), then delivery resumes after them.
  */
+import type { TlsInfo } from '../records/types';
 
 export interface Endpoint {
   addr: string;
@@ -32,6 +33,22 @@ export interface TcpConnection {
   firstFrame: number;
   firstTsSec: number;
   firstTsNsec: number;
+  /** Set on the connection a TLS layer hands its plaintext to (ConnectionSecurity). */
+  security?: ConnectionSecurity;
+}
+
+/**
+ * What a layer between TCP and the application protocol says about the connection it hands on: the TLS
+ * layer (../tls/) sets it on the connection of its plaintext, so call records can say how they were carried.
+ */
+export interface ConnectionSecurity {
+  /** For call records; filled in as the handshake is read (ALPN may come after the first calls start). */
+  tls: TlsInfo;
+  /**
+   * Why the bytes of the latest gap() were lost when it was not a TCP gap (a TLS record that failed
+   * authentication), for the calls' errors; null for a TCP gap.
+   */
+  lossReason: string | null;
 }
 
 export type CloseReason = 'fin' | 'rst' | 'idle' | 'evicted' | 'end';

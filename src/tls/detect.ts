@@ -8,20 +8,10 @@
  * as TLS only when two record headers in a row agree.
  */
 import type { Claim, DetectView, Dissector } from '../detect/types';
-import type { CloseReason, ConnectionHandler, Direction, TcpConnection } from '../tcp/types';
+import type { ConnectionHandler, Direction, TcpConnection } from '../tcp/types';
+import { ContentType, MAX_CIPHERTEXT_LENGTH, RECORD_HEADER_LENGTH, TlsConnection, type TlsLayer } from './connection';
 
-/** RFC 8446 §5.1 ContentType. */
-export enum ContentType {
-  change_cipher_spec = 20,
-  alert = 21,
-  handshake = 22,
-  application_data = 23,
-}
-
-/** RFC 8446 §5.2: TLSCiphertext.length must not exceed 2^14 + 256; TLS 1.2 allows 2^14 + 2048. */
-export const MAX_CIPHERTEXT_LENGTH = (1 << 14) + 2048;
-
-export const RECORD_HEADER_LENGTH = 5;
+export { newTlsCounters, type TlsCounters, type TlsLayer } from './connection';
 
 /** 'yes' when `b` starts a run of plausible TLS record headers, 'more' when too short to tell. */
 function probeDirection(b: Uint8Array, startSeen: boolean, final: boolean): Claim {
@@ -60,42 +50,11 @@ export function probeTls(view: DetectView): Claim {
   return more || !view.final ? 'more' : 'no';
 }
 
-export interface TlsCounters {
-  /** TLS connections seen. */
-  connections: number;
-  /** TLS connections whose bytes could not be decrypted (no keys, or decryption not available). */
-  notDecrypted: number;
-  /** Their server ports (the SYN's destination, else the lower port), with counts; at most MAX_TLS_PORTS. */
-  notDecryptedPorts: Map<number, number>;
-}
-
-/** Server ports remembered for the summary; past it connections are only counted. */
-export const MAX_TLS_PORTS = 64;
-
-export function newTlsCounters(): TlsCounters {
-  return { connections: 0, notDecrypted: 0, notDecryptedPorts: new Map() };
-}
-
-/** A TLS connection that cannot be decrypted: counted, its bytes dropped. */
-class UndecryptedTls implements ConnectionHandler {
-  data(): void {}
-  gap(): void {}
-  close(_reason: CloseReason): void {}
-}
-
-/** The detector's TLS entry. Decryption is not wired in yet: a TLS connection is counted, not decoded. */
-export function tlsDissector(counters: TlsCounters): Dissector {
+/** The detector's TLS entry: a TLS connection is decrypted by ./connection.ts with the layer's keys. */
+export function tlsDissector(layer: TlsLayer): Dissector {
   return {
     name: 'tls',
     probe: probeTls,
-    create(conn: TcpConnection): ConnectionHandler {
-      counters.connections++;
-      counters.notDecrypted++;
-      const [a, b] = conn.endpoints;
-      const port = conn.synSeen ? b.port : Math.min(a.port, b.port);
-      const ports = counters.notDecryptedPorts;
-      if (ports.has(port) || ports.size < MAX_TLS_PORTS) ports.set(port, (ports.get(port) ?? 0) + 1);
-      return new UndecryptedTls();
-    },
+    create: (conn: TcpConnection): ConnectionHandler => new TlsConnection(conn, layer),
   };
 }

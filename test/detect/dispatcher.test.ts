@@ -6,6 +6,7 @@ import { detectorFactory, DETECT_BUFFER_BYTES } from '../../src/detect/dispatche
 import type { Dissector } from '../../src/detect/types';
 import { probeTls, tlsDissector, newTlsCounters } from '../../src/tls/detect';
 import { connectionDetector } from '../../src/detect';
+import { KeyLog } from '../../src/tls/keylog';
 import type { ConnectionHandler, Direction, TcpConnection } from '../../src/tcp/types';
 
 function conn(synSeen = true): TcpConnection {
@@ -121,12 +122,15 @@ test('TLS is recognised from a real ClientHello, and counted as not decrypted in
   const counters = newTlsCounters();
   const log: string[] = [];
   const h2: Dissector = { name: 'http2', probe: () => 'yes', create: () => recorder(log) };
-  const f = detectorFactory([tlsDissector(counters), h2]);
+  const f = detectorFactory([tlsDissector({ keys: new KeyLog(), counters, inner: () => recorder(log) }), h2]);
   const h = f(conn());
   h.data(0, hello, 1, 0, 0);
   h.close('fin');
   assert.deepEqual(log, [], 'TLS bytes never reach HTTP/2');
-  assert.equal(counters.notDecrypted, 1);
+  assert.equal(counters.connections, 1);
+  assert.equal(counters.decrypted, 0);
+  // The handshake did not get to a ServerHello: counted as a handshake not captured.
+  assert.equal(counters.noHandshake, 1);
   assert.deepEqual(f.counters.claimed, { tls: 1 });
 });
 
@@ -144,7 +148,7 @@ test('TLS joined midway needs two record headers in a row; other protocols are n
 
 test('the decode\'s detector still sends plaintext HTTP/2 to the HTTP/2 layer', () => {
   const log: string[] = [];
-  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters() });
+  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters(), keys: new KeyLog() });
   const h = f(conn());
   h.data(0, Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), 1, 0, 0);
   assert.deepEqual(log, ['data 0 PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n #1']);

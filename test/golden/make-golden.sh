@@ -32,6 +32,11 @@ ports_of() {
     large-messages*) echo 50090 ;;
     tls-nokeys*) echo 50443 ;;
     joined*) echo 50100 ;;
+    tls13-grpcjs*) echo 50100 ;;
+    tls13-suites* | tls13-dsb*) echo 50101 ;;
+    tls12-grpcjs*) echo 50102 ;;
+    tls12-suites*) echo 50103 ;;
+    tls-resume*) echo 50104 ;;
     *) die "no ports known for $1: add it to ports_of in $0" ;;
   esac
 }
@@ -44,10 +49,16 @@ for d in /usr/include /usr/lib/python3/dist-packages/grpc_tools/_proto; do
 done
 [ -n "$WKT" ] || die "google/protobuf/timestamp.proto not found (install protobuf-compiler or python3-grpc-tools)"
 
+# TLS samples (tls*): TLS on their ports (HTTP/2 inside is chosen by ALPN), decrypted with the key log
+# samples/NAME.keys written beside the capture; tls13-dsb.pcapng carries its secrets in the file (a DSB).
 golden() {
-  local file=$1 ports dopts=() p
+  local file=$1 ports dopts=() p proto=http2
   ports=$(ports_of "$file")
-  for p in ${ports//,/ }; do dopts+=(-d "tcp.port==$p,http2"); done
+  case "$file" in
+    tls*) proto=tls ;;
+  esac
+  for p in ${ports//,/ }; do dopts+=(-d "tcp.port==$p,$proto"); done
+  [ -f "$SAMPLES/${file%.pcapng}.keys" ] && dopts+=(-o "tls.keylog_file:$SAMPLES/${file%.pcapng}.keys")
   local tshark_opts=(
     -n
     -o "uat:protobuf_search_paths:\"$WKT\",\"FALSE\""
@@ -60,7 +71,7 @@ golden() {
   tshark -r "$in" -T fields -E header=y -E separator=/t \
     -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.len -e tcp.srcport -e tcp.dstport \
     -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst >"$OUT/$file.packets.tsv.tmp"
-  tshark -r "$in" "${tshark_opts[@]}" -T pdml -J 'frame ip ipv6 tcp http2 grpc protobuf' \
+  tshark -r "$in" "${tshark_opts[@]}" -T pdml -J 'frame ip ipv6 tcp tls http2 grpc protobuf' \
     | python3 "$NORM" grpc "$ports" >"$OUT/$file.grpc.json.tmp"
   tshark -r "$in" -n -Y '!tcp.analysis.retransmission' -T fields -E header=y -E separator=/t \
     -e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.len \
