@@ -181,11 +181,26 @@ sample_large_messages() {
   ready large-messages.pcapng
 }
 
-ALL=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)
+# 9. One service through every transport of @connectrpc/connect-node: Connect (proto and JSON) and gRPC-Web
+#    over HTTP/1.1 (50100), Connect, gRPC-Web and gRPC over HTTP/2 (50101). Needs protoc (Debian
+#    protobuf-compiler) for the descriptor set the Connect stack is built from.
+sample_connect() {
+  command -v protoc >/dev/null || die "protoc not found (apt-get install protobuf-compiler)"
+  protoc --include_imports -I "$OUT/protos" -I /usr/include -o "$WORK/demo.pb" "$OUT/protos/grpctk/demo/demo.proto"
+  start_capture connect lo 'tcp port 50100 or tcp port 50101' --capture-comment 'grpctk sample: Connect, gRPC-Web and gRPC from @connectrpc/connect-node over HTTP/1.1 and HTTP/2, see samples/README.md'
+  start_server connect-server node "$SRC/connect-sample.mjs" server --descriptors "$WORK/demo.pb" --http1-port 50100 --http2-port 50101
+  node "$SRC/connect-sample.mjs" client --descriptors "$WORK/demo.pb" --http1-port 50100 --http2-port 50101 >"$OUT/connect.client.log"
+  stop_server
+  stop_capture connect
+  ready connect.pcapng
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages connect)
+ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do
   fn=sample_${s//-/_}
-  declare -F "$fn" >/dev/null || die "unknown sample $s (known: grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)"
+  declare -F "$fn" >/dev/null || die "unknown sample $s (known: ${KNOWN[*]})"
   echo "make-samples: recording $s"
   "$fn"
 done

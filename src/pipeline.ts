@@ -18,6 +18,8 @@ import { Assembler } from './tcp/assembler';
 import { http2HandlerFactory } from './http2/connection';
 import { connectionDetector } from './detect';
 import { newTlsCounters, type TlsCounters } from './tls/detect';
+import { newHttp1Counters } from './http1/connection';
+import { RpcProtocolAdapter } from './grpc/web';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
@@ -151,12 +153,15 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
     frames: options.frames,
     messages: options.callsOnly !== true,
   });
-  const http2 = http2HandlerFactory(tracker, {
+  // gRPC-Web and Connect streams are turned into gRPC call events on their way to the tracker.
+  const rpc = new RpcProtocolAdapter(tracker, limits.maxMessageBytes);
+  const http2 = http2HandlerFactory(rpc, {
     http2Ports: options.http2Ports,
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
   const tls = newTlsCounters();
-  const assembler = new Assembler(connectionDetector({ http2, tls }), {
+  const http1 = newHttp1Counters();
+  const assembler = new Assembler(connectionDetector({ http2, tls, http1: { sink: rpc, counters: http1 } }), {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
     maxBufferedBytesTotal: limits.maxBufferedBytesTotal,
