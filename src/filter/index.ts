@@ -15,6 +15,9 @@
  *   --min-size/--max-size SIZE  bytes, `k`, `m`, `g` suffixes are binary (1k = 1024); inclusive. For a
  *                   message its `length`; for a call all its message bytes (request_bytes + response_bytes),
  *                   the only size a call record carries.
+ *   --protocol LIST  comma-separated: grpc, grpc-web, grpc-web-text, connect (`grpc-web` also matches
+ *                   grpc-web-text); repeatable. Like --status it is a call's field: messages are joined with
+ *                   their call.
  *   --since/--until TIME  ISO-8601 (no offset = UTC) or epoch seconds; a message by its `ts`, a call by its
  *                   `start`; since is inclusive, until exclusive, as editcap's -A and -B.
  *
@@ -23,6 +26,7 @@
  */
 import type { Command } from 'commander';
 import { parseIsoTimeNs } from '../records/time';
+import { UsageError } from '../errors';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { parseEndpoint, parseHostFilter, parseMethodGlobs, parsePorts, parseSize, parseStatusList, parseTime, type HostFilter, type StatusFilter } from './parse';
 
@@ -32,6 +36,7 @@ export interface FilterOptions {
   host?: string[];
   port?: Array<number | string>;
   status?: string | string[];
+  protocol?: string[];
   minSize?: number | string;
   maxSize?: number | string;
   since?: string | number;
@@ -63,6 +68,7 @@ export function addFilterOptions(cmd: Command): Command {
     .option('--host <addr>', 'only connections with ADDR or ADDR:PORT at either end (IPv6 as [ADDR]:PORT; repeatable)', collect)
     .option('--port <n>', 'only connections with port N at either end (repeatable)', collect)
     .option('--status <list>', 'only calls with these statuses: numbers or names, comma-separated; !OK for failures', collect)
+    .option('--protocol <list>', 'only calls that travelled as grpc, grpc-web (-text) or connect (comma-separated; repeatable)', collect)
     .option('--min-size <bytes>', 'only messages of at least BYTES (64k = 64,000, 64KiB = 65,536; calls: all their message bytes)')
     .option('--max-size <bytes>', 'only messages of at most BYTES')
     .option('--since <time>', 'only records at or after TIME (ISO-8601, UTC unless an offset is given, or epoch seconds)')
@@ -80,6 +86,7 @@ export function filterFromOptions(flags: FilterOptions | object): RecordFilter {
   const ports: Set<number> | null = opts.port && opts.port.length > 0 ? new Set(opts.port.flatMap((p) => parsePorts(p))) : null;
   const statusText = Array.isArray(opts.status) ? opts.status.join(',') : opts.status;
   const status: StatusFilter | null = statusText !== undefined ? parseStatusList(statusText) : null;
+  const protocols = opts.protocol && opts.protocol.length > 0 ? parseProtocols(opts.protocol) : null;
   const minSize = opts.minSize !== undefined ? parseSize(opts.minSize, '--min-size') : null;
   const maxSize = opts.maxSize !== undefined ? parseSize(opts.maxSize, '--max-size') : null;
   const since = opts.since !== undefined ? parseTime(opts.since, '--since') : null;
@@ -119,12 +126,13 @@ export function filterFromOptions(flags: FilterOptions | object): RecordFilter {
     if (t === null) return false;
     return (since === null || t >= since) && (until === null || t < until);
   };
-  const matchCallStatus = (c: CallRecord) => status === null || status.match(c.status);
+  const matchCallStatus = (c: CallRecord) =>
+    (status === null || status.match(c.status)) && (protocols === null || protocols.has(c.protocol ?? 'grpc'));
 
-  const active = globs !== null || hasConnection || status !== null || minSize !== null || maxSize !== null || since !== null || until !== null;
+  const active = globs !== null || hasConnection || status !== null || protocols !== null || minSize !== null || maxSize !== null || since !== null || until !== null;
   return {
     active,
-    needsCall: status !== null,
+    needsCall: status !== null || protocols !== null,
     matchConnection,
     matchCallStatus,
     matchMessage(m) {
@@ -140,6 +148,20 @@ export function filterFromOptions(flags: FilterOptions | object): RecordFilter {
       );
     },
   };
+}
+
+const PROTOCOLS = ['grpc', 'grpc-web', 'grpc-web-text', 'connect'];
+
+/** `--protocol` values: known names only; `grpc-web` takes its text encoding along. */
+function parseProtocols(values: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const p = v.trim().toLowerCase();
+    if (!PROTOCOLS.includes(p)) throw new UsageError(`--protocol: unknown protocol "${p}" (expected ${PROTOCOLS.join(', ')})`);
+    out.add(p);
+    if (p === 'grpc-web') out.add('grpc-web-text');
+  }
+  return out;
 }
 
 export { joinMessagesWithCalls, MAX_HELD_MESSAGES, type MessageCallJoin } from './join';

@@ -98,6 +98,7 @@ const TITLES: Record<GroupBy, string> = {
   server: 'Server',
   client: 'Client',
   authority: 'Authority',
+  protocol: 'Protocol',
 };
 
 /**

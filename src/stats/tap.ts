@@ -27,8 +27,8 @@ import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/t
 import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
 
-export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority';
-export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority'];
+export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority' | 'protocol';
+export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority', 'protocol'];
 
 /** What a group key is made of, per dimension. `client` is the client's address without its port. */
 const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
@@ -38,6 +38,8 @@ const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
   server: (c) => c.server,
   client: (c) => parseEndpoint(c.client).addr,
   authority: (c) => c.authority,
+  // NDJSON written before the field existed has no protocol: those calls were all gRPC.
+  protocol: (c) => c.protocol ?? 'grpc',
 };
 
 export type SortKey = 'calls' | 'errors' | 'error_rate' | 'min' | 'mean' | 'p50' | 'p90' | 'p99' | 'max' | 'bytes' | 'rate' | 'key' | 'first';

@@ -30,6 +30,7 @@ ports_of() {
     any-sll*) echo 50070 ;;
     hostile*) echo 50080 ;;
     large-messages*) echo 50090 ;;
+    connect*) echo 50101 ;;
     *) die "no ports known for $1: add it to ports_of in $0" ;;
   esac
 }
