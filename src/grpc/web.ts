@@ -337,7 +337,7 @@ export class RpcProtocolAdapter implements Http2Sink {
       // The body ended without a trailer frame or end-stream message: the tracker's own checks report it.
       s.responseEnded = true;
       if (env.held !== null) this.flushHeld(s, ev, env);
-      else this.next.data({ ...(ev as DataEvent), data: EMPTY, endStream: true });
+      else this.next.data({ ...(ev as DataEvent), data: env.prefix.slice(0, env.prefixHave), endStream: true });
       return;
     }
     if (d === 0) this.next.data({ ...(ev as DataEvent), data: EMPTY, endStream: true });
@@ -353,6 +353,10 @@ export class RpcProtocolAdapter implements Http2Sink {
     }
     let off = 0;
     let passFrom = 0;
+    // Prefix bytes of earlier events not passed on yet: a prefix is held back until it is known not to start
+    // the special envelope, so the tracker never sees part of one.
+    let carried = env.prefixHave;
+    let prefixStart = 0;
     while (off < bytes.length) {
       if (env.held !== null) {
         const n = Math.min(env.left, bytes.length - off);
@@ -372,6 +376,10 @@ export class RpcProtocolAdapter implements Http2Sink {
         continue;
       }
       // Reading a prefix.
+      if (env.prefixHave === 0) {
+        prefixStart = off;
+        carried = 0;
+      }
       env.prefix[env.prefixHave++] = bytes[off++];
       if (env.prefixHave < 5) continue;
       env.prefixHave = 0;
@@ -379,16 +387,16 @@ export class RpcProtocolAdapter implements Http2Sink {
       const len = ((env.prefix[1] << 24) >>> 0) + (env.prefix[2] << 16) + (env.prefix[3] << 8) + env.prefix[4];
       const special = s.cls.protocol === 'connect' ? (flags & 0x02) !== 0 : (flags & 0x80) !== 0;
       if (!special) {
+        // A message: its held-back prefix bytes go on first (nothing of this event has gone on yet).
+        if (carried > 0) this.next.data({ ...ev, data: env.prefix.slice(0, carried), endStream: false });
+        carried = 0;
         env.left = len === 0 ? -1 : len;
         continue;
       }
       // Pass on the messages before this envelope; hold the envelope itself.
-      const prefixStart = off - 5;
-      if (prefixStart > passFrom) this.next.data({ ...ev, data: bytes.subarray(passFrom, prefixStart), endStream: false });
-      else if (prefixStart < passFrom) {
-        // The prefix began in an earlier event whose bytes already went on: the tracker saw a partial prefix.
-        // It is told by the trailers' arrival (its deframer reports the unfinished prefix).
-      }
+      const start = carried > 0 ? 0 : prefixStart;
+      if (start > passFrom) this.next.data({ ...ev, data: bytes.subarray(passFrom, start), endStream: false });
+      carried = 0;
       env.held = [];
       env.heldBytes = 0;
       env.heldFlags = flags;
@@ -396,7 +404,11 @@ export class RpcProtocolAdapter implements Http2Sink {
       passFrom = off;
       if (len === 0) this.flushHeld(s, ev, env);
     }
-    if (env.held === null && passFrom < bytes.length) this.next.data({ ...ev, data: bytes.subarray(passFrom), endStream: false });
+    if (env.held === null) {
+      // An unfinished prefix stays behind: its bytes of this event are not passed on yet.
+      const end = bytes.length - (env.prefixHave - carried);
+      if (passFrom < end) this.next.data({ ...ev, data: bytes.subarray(passFrom, end), endStream: false });
+    }
   }
 
   /** The held trailer frame or end-stream message is complete: it becomes the trailers. */
