@@ -197,7 +197,18 @@ sample_connect() {
   echo "make-samples: wrote samples/connect.pcapng ($(stat -c %s "$OUT/connect.pcapng") bytes)"
 }
 
-KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages connect)
+# 10. Server reflection: a grpc-js server with @grpc/reflection (50110) asked for its files by a reflection
+#     client, then called, on one connection. grpctk decodes it typed with no .proto given.
+sample_reflection() {
+  start_capture reflection lo 'tcp port 50110' --capture-comment 'grpctk sample: gRPC server reflection, then calls, see samples/README.md'
+  start_server reflection-server node "$SRC/reflection-sample.js" server --port 50110
+  node "$SRC/reflection-sample.js" client --port 50110 >"$OUT/reflection.client.log"
+  stop_server
+  stop_capture reflection
+  ready reflection.pcapng
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages connect reflection)
 ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do

@@ -23,7 +23,9 @@ import { RpcProtocolAdapter } from './grpc/web';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { loadSchema } from './protobuf/schema';
-import type { MessageDecoder, SchemaSources } from './protobuf/types';
+import type { DecodedBody, MessageDecoder, SchemaSources } from './protobuf/types';
+import { loadSchemaSync } from './protobuf/schema';
+import { descriptorSetOf, MAX_HARVESTED_BYTES, MAX_HARVESTED_FILES, ReflectionHarvest, ReflectionScan, REFLECTION_METHODS } from './grpc/reflection';
 import { RecordReader } from './records/reader';
 import type { Limits } from './limits';
 import type { Output } from './output/sink';
@@ -79,7 +81,7 @@ export async function readRecords(
   // Buffers reused between reads of a capture file: every layer copies what it keeps beyond one packet.
   const opened = await openInput(input, { reuseBuffers: true });
   if (opened.kind === 'text') return readNdjson(opened, sink, options, output);
-  return decodeCapture(opened, sink, options, output);
+  return decodeCapture(opened, sink, options, output, input);
 }
 
 type Opened = Awaited<ReturnType<typeof openInput>>;
@@ -183,10 +185,14 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
   };
 }
 
-async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
+async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, input = '-'): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
-  const decoder = await loadSchema(options.schema);
   const callsOnly = options.callsOnly === true;
+  const schema = await loadSchema(options.schema);
+  // Call records need no types: only a decode of messages looks for schemas in reflection calls.
+  const harvest = callsOnly ? null : new ReflectionHarvest(schema, schemaFromFiles);
+  if (harvest !== null && input !== '-' && isRegularFile(input)) await harvestFirst(input, schema, harvest, options);
+  const decoder: MessageDecoder = harvest ?? schema;
   const counting: RecordSink = {
     message: (r) => { summary.messages++; sink.message(r); },
     call: callsOnly
@@ -220,12 +226,62 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
   progress.done();
   core.finish();
   summary.warnings.push(...core.warnings());
+  if (harvest !== null && harvest.fileCount > 0 && harvest.failure !== null) {
+    summary.warnings.push(`schema: the ${plural(harvest.fileCount, 'file')} from reflection calls in the capture could not be used: ${harvest.failure}`);
+  }
+  if (harvest !== null && harvest.dropped > 0) summary.warnings.push(`schema: ${plural(harvest.dropped, 'file')} from reflection calls not kept (limit ${MAX_HARVESTED_FILES} files, ${MAX_HARVESTED_BYTES} bytes)`);
   if (failure) {
     if (!options.quiet) for (const w of summary.warnings) process.stderr.write(`grpctk: warning: ${w}\n`);
     summary.warnings = [];
     throw failure;
   }
   return summary;
+}
+
+/** FileDescriptorProtos from reflection responses → a decoder (the harvested files only, no user files). */
+function schemaFromFiles(files: Uint8Array[]): MessageDecoder {
+  return loadSchemaSync({ descriptorBytes: [descriptorSetOf(files)] }, { warn: () => {} });
+}
+
+function isRegularFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first pass of a capture file that holds a server reflection call: a byte search for the call's path
+ * (cheap: one read of the file), then, only where it is found, a decode that looks at nothing but reflection
+ * responses, so the files they carry type every call of the capture, those before them too.
+ */
+async function harvestFirst(input: string, schema: MessageDecoder, harvest: ReflectionHarvest, options: PipelineOptions): Promise<void> {
+  const scan = new ReflectionScan();
+  const first = await openInput(input);
+  for await (const chunk of first.chunks) {
+    scan.push(chunk);
+    if (scan.found) break;
+  }
+  first.close();
+  if (!scan.found) return;
+  const none: DecodedBody = { messageType: null, body: null, error: null };
+  const onlyReflection: MessageDecoder = {
+    methodTypes: (p) => (REFLECTION_METHODS.includes(p) ? schema.methodTypes(p) : undefined),
+    decode: (t, b, o) => (t !== undefined && t.startsWith('grpc.reflection.') ? harvest.decode(t, b, o) : none),
+  };
+  const drop: RecordSink = { message: () => {}, call: () => {} };
+  const core = createDecodeCore(onlyReflection, drop, { ...options, frames: false, callsOnly: false });
+  const reader = new CaptureReader(core.capture);
+  const again = await openInput(input, { reuseBuffers: true });
+  try {
+    for await (const chunk of again.chunks) reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    reader.end();
+  } catch (err) {
+    // The main pass meets the same fault and reports it; what was harvested before it is kept.
+    if (!(err instanceof InputError)) throw err;
+  }
+  core.finish();
 }
 
 function plural(n: number, one: string, many = one + 's'): string {

@@ -39,6 +39,17 @@ const WELL_KNOWN_FILES = [
   'google/protobuf/wrappers.proto',
 ];
 
+/** A type each well-known file defines: when it is there, so is the file. */
+const WELL_KNOWN_TYPE_OF: Record<string, string> = {
+  'google/protobuf/any.proto': '.google.protobuf.Any',
+  'google/protobuf/duration.proto': '.google.protobuf.Duration',
+  'google/protobuf/empty.proto': '.google.protobuf.Empty',
+  'google/protobuf/field_mask.proto': '.google.protobuf.FieldMask',
+  'google/protobuf/struct.proto': '.google.protobuf.Struct',
+  'google/protobuf/timestamp.proto': '.google.protobuf.Timestamp',
+  'google/protobuf/wrappers.proto': '.google.protobuf.DoubleValue',
+};
+
 /** Parse options: keep .proto field names (json.ts derives JSON names itself). */
 const PARSE_OPTIONS: protobuf.IParseOptions = { keepCase: true };
 
@@ -69,7 +80,10 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
     if (!fs.existsSync(f)) throw new UsageError(`--proto ${f}: no such file`);
   }
 
-  const root = rootFromDescriptorSets(sources.descriptorSets ?? []);
+  const root = rootFromDescriptorSets([
+    ...(sources.descriptorSets ?? []).map((file) => ({ file, bytes: null })),
+    ...(sources.descriptorBytes ?? []).map((bytes, i) => ({ file: `(descriptor set ${i + 1})`, bytes })),
+  ]);
 
   const searchDirs = [...protoPaths, ...new Set(protoFiles.map((f) => path.dirname(f)))];
   const bundledDir = protobufjsIncludeDir();
@@ -105,13 +119,35 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
   ];
   try {
     if (files.length > 0) root.loadSync(files, PARSE_OPTIONS);
-    root.loadSync(WELL_KNOWN_FILES, PARSE_OPTIONS);
+    // A well-known file whose types a descriptor already holds (under another file name: @grpc/reflection
+    // sends them as google_protobuf.proto) is not loaded again.
+    root.loadSync(WELL_KNOWN_FILES.filter((f) => !root.lookup(WELL_KNOWN_TYPE_OF[f])), PARSE_OPTIONS);
+    loadReflectionProtos(root);
     if (!root.lookup('google.rpc.Status')) root.addJSON(RPC_STATUS_DESCRIPTOR.nested as never);
     root.resolveAll();
   } catch (e) {
     throw new UsageError(`cannot load the schema: ${oneLine((e as Error).message)}`);
   }
   return new SchemaDecoder(root);
+}
+
+/**
+ * gRPC server reflection's own messages (grpc.reflection.v1 and v1alpha) are always decoded with their types,
+ * as the well-known types are, unless the user's files define them. The .proto files come with
+ * @grpc/reflection, which `--reflect` uses too.
+ */
+function loadReflectionProtos(root: protobuf.Root): void {
+  let dir: string;
+  try {
+    dir = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
+  } catch {
+    return;
+  }
+  for (const version of ['v1', 'v1alpha']) {
+    if (root.lookup(`grpc.reflection.${version}.ServerReflection`)) continue;
+    const file = path.join(dir, 'grpc', 'reflection', version, 'reflection.proto');
+    if (fs.existsSync(file)) root.loadSync(file, PARSE_OPTIONS);
+  }
 }
 
 /** Every .proto file under `dir`, recursively, in a stable order. */
@@ -144,13 +180,13 @@ interface DescriptorMessage {
 }
 
 /** Merged FileDescriptorSets → Root (files deduplicated by name), keeping each field's json_name. */
-function rootFromDescriptorSets(filesToRead: string[]): protobuf.Root {
+function rootFromDescriptorSets(filesToRead: Array<{ file: string; bytes: Uint8Array | null }>): protobuf.Root {
   if (filesToRead.length === 0) return new protobuf.Root();
   const byName = new Map<string, protobuf.Message & { name?: string; package?: string; messageType?: DescriptorMessage[] }>();
-  for (const file of filesToRead) {
-    let bytes: Buffer;
+  for (const { file, bytes: given } of filesToRead) {
+    let bytes: Uint8Array;
     try {
-      bytes = fs.readFileSync(file);
+      bytes = given ?? fs.readFileSync(file);
     } catch (e) {
       throw new UsageError(`--descriptor-set ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
