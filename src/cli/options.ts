@@ -11,6 +11,8 @@ export interface DecodeFlags {
   protoPath?: string[];
   proto?: string[];
   descriptorSet?: string[];
+  reflect?: string;
+  reflectTls?: boolean;
   http2Port?: string[];
   protoNames?: boolean;
   maxMessageSize?: string;
@@ -28,6 +30,8 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('-I, --proto-path <dir>', 'load every .proto under DIR; imports resolve against every -I (repeatable)', collect)
     .option('--proto <file>', 'load one .proto file (repeatable)', collect)
     .option('--descriptor-set <file>', 'load a FileDescriptorSet (protoc -o, buf build) (repeatable)', collect)
+    .option('--reflect <host:port>', "ask this server's gRPC reflection service for the schema before decoding (plaintext; see --reflect-tls)")
+    .option('--reflect-tls', 'use TLS (system CAs) for --reflect')
     .option('--proto-names', 'keep .proto field names in message bodies instead of lowerCamelCase')
     .option('--http2-port <port>', 'treat TCP connections to PORT as HTTP/2 even without a captured preface (repeatable)', collect)
     .option('--max-message-size <size>', `largest gRPC message decoded; larger ones are skipped and reported (default: ${sizeText(DEFAULT_LIMITS.maxMessageBytes)})`)
@@ -59,6 +63,7 @@ export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
       protoPaths: flags.protoPath ?? [],
       protoFiles: flags.proto ?? [],
       descriptorSets: flags.descriptorSet ?? [],
+      ...(flags.reflect !== undefined ? { reflect: { target: flags.reflect, tls: Boolean(flags.reflectTls) } } : {}),
     },
     http2Ports: (flags.http2Port ?? []).map((p) => parseCount(p, '--http2-port', 1, 65535)),
     protoNames: Boolean(flags.protoNames),

@@ -122,22 +122,6 @@ function fileName(b: Uint8Array): string | null {
   return Buffer.from(b.buffer, b.byteOffset + i, len).toString('utf8');
 }
 
-/** `files` as one serialized FileDescriptorSet (field 1, repeated FileDescriptorProto). */
-export function descriptorSetOf(files: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const f of files) {
-    const head: number[] = [0x0a];
-    let n = f.length;
-    while (n >= 0x80) {
-      head.push((n & 0x7f) | 0x80);
-      n >>>= 7;
-    }
-    head.push(n);
-    parts.push(Uint8Array.from(head), f);
-  }
-  return Buffer.concat(parts);
-}
-
 /**
  * The byte strings that show a reflection call's `:path` on the wire: as sent in HTTP/1.1 and in an HPACK
  * literal, plain or Huffman-coded (a literal starts on an octet boundary, so its code's whole octets are a

@@ -60,7 +60,27 @@ export interface LoadOptions {
 
 /** Loads the schema; see the module comment. Throws UsageError. */
 export async function loadSchema(sources: SchemaSources, options: LoadOptions = {}): Promise<SchemaDecoder> {
-  return loadSchemaSync(sources, options);
+  if (sources.reflect === undefined) return loadSchemaSync(sources, options);
+  // The network edge, loaded only for this flag.
+  const { reflectFiles } = await import('../input/reflect');
+  const files = await reflectFiles(sources.reflect.target, sources.reflect.tls);
+  return loadSchemaSync({ ...sources, descriptorBytes: [...(sources.descriptorBytes ?? []), descriptorSetOf(files)] }, options);
+}
+
+/** Serialized FileDescriptorProtos as one FileDescriptorSet (field 1, repeated). */
+export function descriptorSetOf(files: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of files) {
+    const head: number[] = [0x0a];
+    let n = f.length;
+    while (n >= 0x80) {
+      head.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    head.push(n);
+    parts.push(Uint8Array.from(head), f);
+  }
+  return Buffer.concat(parts);
 }
 
 export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}): SchemaDecoder {
