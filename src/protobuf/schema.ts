@@ -197,6 +197,7 @@ interface DescriptorMessage {
   name?: string;
   field?: Array<{ name?: string; jsonName?: string }>;
   nestedType?: DescriptorMessage[];
+  options?: { mapEntry?: boolean };
 }
 
 /** Merged FileDescriptorSets → Root (files deduplicated by name), keeping each field's json_name. */
@@ -244,7 +245,46 @@ function rootFromDescriptorSets(filesToRead: Array<{ file: string; bytes: Uint8A
     }
   };
   for (const fd of byName.values()) visit(fd.package ? `.${fd.package}` : '', fd.messageType);
+  mapFieldsFromEntries(root, byName.values());
   return root;
+}
+
+/**
+ * protobufjs builds a map field of a descriptor as what the wire sees, a repeated entry message (and marks
+ * the wrong type as the map entry); proto3 JSON shows a map as an object. Put the map fields back: every
+ * repeated field whose type is a nested type the descriptor marks `map_entry` becomes a MapField.
+ */
+function mapFieldsFromEntries(root: protobuf.Root, files: Iterable<{ package?: string; messageType?: DescriptorMessage[] }>): void {
+  const entries = new Set<string>();
+  const collect = (prefix: string, messages: DescriptorMessage[] | undefined): void => {
+    for (const m of messages ?? []) {
+      const full = `${prefix}.${m.name}`;
+      if (m.options?.mapEntry) entries.add(full);
+      collect(full, m.nestedType);
+    }
+  };
+  for (const fd of files) collect(fd.package ? `.${fd.package}` : '', fd.messageType);
+  if (entries.size === 0) return;
+  const walk = (ns: protobuf.NamespaceBase): void => {
+    for (const obj of ns.nestedArray) {
+      if (obj instanceof protobuf.Type) {
+        for (const f of [...obj.fieldsArray]) {
+          if (!f.repeated || f instanceof protobuf.MapField) continue;
+          const entry = f.parent?.lookup(f.type);
+          if (!(entry instanceof protobuf.Type) || !entries.has(entry.fullName)) continue;
+          const key = entry.fieldsById[1];
+          const value = entry.fieldsById[2];
+          if (!key || !value) continue;
+          const valueType = value.parent?.lookup(value.type);
+          const valueName = valueType instanceof protobuf.Type || valueType instanceof protobuf.Enum ? valueType.fullName : value.type;
+          obj.remove(f);
+          obj.add(new protobuf.MapField(f.name, f.id, key.type, valueName, f.options));
+        }
+      }
+      if (obj instanceof protobuf.Namespace || obj instanceof protobuf.Type) walk(obj as protobuf.NamespaceBase);
+    }
+  };
+  walk(root);
 }
 
 /** A MessageDecoder over a loaded Root. */
