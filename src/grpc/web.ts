@@ -145,6 +145,7 @@ function envelopes(): Envelopes {
 }
 
 const EMPTY = new Uint8Array(0);
+const ZEROS = new Uint8Array(64 * 1024);
 
 export class RpcProtocolAdapter implements Http2Sink {
   /** Connections with gRPC-Web or Connect streams, and those streams. */
@@ -211,7 +212,7 @@ export class RpcProtocolAdapter implements Http2Sink {
     if (d === 1 && s.responseEnded) return;
     let bytes = ev.data;
     if (s.cls.protocol === 'grpc-web-text') bytes = this.fromBase64(s, d, bytes);
-    if (s.cls.unary) this.unaryBody(s, ev, d, bytes);
+    if (s.cls.unary) this.unaryBody(s, d, bytes);
     else this.envelopeBody(s, ev, d, bytes);
     if (ev.endStream) this.endBody(s, ev, d);
   }
@@ -252,11 +253,11 @@ export class RpcProtocolAdapter implements Http2Sink {
       const body = params.get('base64') === '1' ? Buffer.from(raw, 'base64url') : Buffer.from(raw, 'utf8');
       out.endStream = false;
       this.next.headers(out);
-      this.emitMessage(s, ev, 'request', s.requestEncoding !== undefined && s.requestEncoding !== 'identity' ? 1 : 0, [body], body.length, true);
+      this.emitMessage(ev, 'request', s.requestEncoding !== undefined && s.requestEncoding !== 'identity' ? 1 : 0, [body], body.length, true);
       return;
     }
     this.next.headers(out);
-    if (ev.endStream && cls.unary) this.emitMessage(s, ev, 'request', 0, [], 0, true);
+    if (ev.endStream && cls.unary) this.emitMessage(ev, 'request', 0, [], 0, true);
   }
 
   // --- responses -----------------------------------------------------------------------------------------
@@ -300,16 +301,17 @@ export class RpcProtocolAdapter implements Http2Sink {
   // --- bodies --------------------------------------------------------------------------------------------
 
   /** Connect unary: hold the body whole (bounded); it is one message. */
-  private unaryBody(s: WebStream, ev: DataEvent, d: 0 | 1, bytes: Uint8Array): void {
-    if (bytes.length === 0 || s.tooLarge[d]) return;
-    if (s.bodyBytes[d] + bytes.length > this.maxBodyBytes) {
+  private unaryBody(s: WebStream, d: 0 | 1, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    s.bodyBytes[d] += bytes.length;
+    if (s.tooLarge[d]) return;
+    if (s.bodyBytes[d] > this.maxBodyBytes) {
+      // Past the bound only the size is kept: the message is reported with its length, undecoded.
       s.tooLarge[d] = true;
       s.body[d] = [];
       return;
     }
     s.body[d].push(bytes.slice());
-    s.bodyBytes[d] += bytes.length;
-    void ev;
   }
 
   private endBody(s: WebStream, ev: DataEvent | (HeadersEvent & { data: Uint8Array }), d: 0 | 1): void {
@@ -322,8 +324,8 @@ export class RpcProtocolAdapter implements Http2Sink {
       if (d === 0 || s.httpStatus === 200) {
         const enc = d === 0 ? s.requestEncoding : s.responseEncoding;
         const flag = enc !== undefined && enc.toLowerCase() !== 'identity' ? 1 : 0;
-        if (s.tooLarge[d]) this.emitTooLarge(ev, direction, d === 1 ? s.trailerFields : []);
-        else this.emitMessage(s, ev, direction, flag, parts, n, d === 0);
+        if (s.tooLarge[d]) this.emitTooLarge(ev, direction, n, d === 0);
+        else this.emitMessage(ev, direction, flag, parts, n, d === 0);
         if (d === 1) this.emitTrailers(s, ev, s.trailerFields, { code: 0, message: null });
         return;
       }
@@ -417,9 +419,6 @@ export class RpcProtocolAdapter implements Http2Sink {
     const tooLarge = env.heldBytes > this.maxBodyBytes;
     env.held = null;
     env.left = -1;
-    if (s.responseEnded && s.cls.protocol !== 'connect') {
-      // fallthrough: an unfinished trailer frame at the end of the body
-    }
     const body = Buffer.concat(parts);
     if (s.cls.protocol === 'connect') {
       const json = tooLarge ? null : parseJson(body, (env.heldFlags & 0x01) !== 0 ? s.responseEncoding : undefined) as { error?: unknown; metadata?: Record<string, unknown> } | null;
@@ -444,7 +443,7 @@ export class RpcProtocolAdapter implements Http2Sink {
   }
 
   /** One message of a Connect unary body, with a 5-byte prefix as the tracker reads messages. */
-  private emitMessage(s: WebStream, ev: FrameLike, direction: Http2Direction, flag: number, parts: Uint8Array[], n: number, endStream: boolean): void {
+  private emitMessage(ev: FrameLike, direction: Http2Direction, flag: number, parts: Uint8Array[], n: number, endStream: boolean): void {
     const out = new Uint8Array(5 + n);
     out[0] = flag;
     out[1] = (n >>> 24) & 255;
@@ -456,15 +455,25 @@ export class RpcProtocolAdapter implements Http2Sink {
       out.set(p, o);
       o += p.length;
     }
-    void s;
     this.next.data({ conn: ev.conn, direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec, streamId: ev.streamId, data: out, endStream });
   }
 
-  private emitTooLarge(ev: FrameLike, direction: Http2Direction, _fields: HeaderField[]): void {
-    // A prefix declaring more than the limit: the tracker skips it and reports the message as too large.
-    const out = new Uint8Array(5);
-    out[1] = 0xff; out[2] = 0xff; out[3] = 0xff; out[4] = 0xff;
-    this.next.data({ conn: ev.conn, direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec, streamId: ev.streamId, data: out, endStream: false });
+  private emitTooLarge(ev: FrameLike, direction: Http2Direction, n: number, endStream: boolean): void {
+    // The prefix declaring the body's length (over the limit), then that many bytes for the tracker to count
+    // past (it keeps none of a message over the limit): views of one zero-filled block, not the body, which
+    // was not kept. The record says the message was too large, with its length.
+    const prefix = new Uint8Array(5);
+    prefix[1] = (n >>> 24) & 255;
+    prefix[2] = (n >>> 16) & 255;
+    prefix[3] = (n >>> 8) & 255;
+    prefix[4] = n & 255;
+    const o = { conn: ev.conn, direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec, streamId: ev.streamId };
+    this.next.data({ ...o, data: prefix, endStream: false });
+    for (let left = n; left > 0; left -= ZEROS.length) {
+      const take = Math.min(left, ZEROS.length);
+      this.next.data({ ...o, data: ZEROS.subarray(0, take), endStream: endStream && take === left });
+    }
+    if (n === 0 && endStream) this.next.data({ ...o, data: EMPTY, endStream: true });
   }
 
   /** grpc-web-text: decode the base64 text so far, keeping an incomplete 4-character group for later. */

@@ -122,3 +122,19 @@ test('what is not an RPC is left alone: REST JSON on a two-segment path, plain g
   assert.deepEqual(classify([[':method', 'POST'], [':path', '/a.B/C'], ['content-type', 'application/json']]), { protocol: 'connect', codec: 'json', unary: true });
   assert.equal(classify([[':method', 'GET'], [':path', '/index.html?x=1']]), null);
 });
+
+test('a Connect unary body over the limit is reported with its length, not held', () => {
+  const calls: CallRecord[] = [];
+  const messages: MessageRecord[] = [];
+  const adapter = new RpcProtocolAdapter(new GrpcCallTracker({ call: (r) => calls.push(r), message: (r) => messages.push(r) }, decoder, { maxMessageBytes: 16 }), 16);
+  let frame = 0;
+  const o = (direction: Http2Direction) => ({ conn, direction, frame: ++frame, tsSec: 0, tsNsec: frame, streamId: 1 });
+  adapter.headers({ ...o('request'), headers: POST('application/proto'), endStream: false });
+  for (let i = 0; i < 3; i++) adapter.data({ ...o('request'), data: Buffer.alloc(10, 0x41), endStream: i === 2 });
+  adapter.headers({ ...o('response'), headers: [[':status', '200'], ['content-type', 'application/proto']], endStream: false });
+  adapter.data({ ...o('response'), data: reply('x'), endStream: true });
+  assert.equal(messages[0].length, 30);
+  assert.equal(messages[0].body, null);
+  assert.match(String(messages[0].error), /message length 30 over limit 16/);
+  assert.deepEqual([calls[0].status, calls[0].request_messages, calls[0].complete], [0, 1, true]);
+});
