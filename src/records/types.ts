@@ -45,7 +45,7 @@ export interface CallRecord {
   method: string;
   /** How the call travelled: grpc, grpc-web, grpc-web-text or connect. `stream` is the HTTP/1.1 request's
    *  number on its connection (from 1) when the call went over HTTP/1.1. */
-  protocol: string;
+  protocol?: string;
   authority: string | null;
   /** ISO-8601 UTC with nanoseconds: the request HEADERS packet and the packet that ended the stream. */
   start: string;
