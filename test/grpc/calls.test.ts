@@ -152,6 +152,7 @@ test('a unary call gives two message records then one call record', () => {
       server: '127.0.0.1:50051',
       stream: 1,
       method: '/helloworld.Greeter/SayHello',
+      protocol: 'grpc',
       authority: 'localhost:50051',
       start: '2023-11-14T22:13:20.001000000Z',
       end: '2023-11-14T22:13:20.006000000Z',
