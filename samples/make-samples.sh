@@ -294,7 +294,34 @@ sample_tls_resume() {
   tls_done tls-resume
 }
 
-KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume)
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection)
+# 9. One service through every transport of @connectrpc/connect-node: Connect (proto and JSON) and gRPC-Web
+#    over HTTP/1.1 (50100), Connect, gRPC-Web and gRPC over HTTP/2 (50101). Needs protoc (Debian
+#    protobuf-compiler) for the descriptor set the Connect stack is built from.
+sample_connect() {
+  command -v protoc >/dev/null || die "protoc not found (apt-get install protobuf-compiler)"
+  protoc --include_imports -I "$OUT/protos" -I /usr/include -o "$WORK/demo.pb" "$OUT/protos/grpctk/demo/demo.proto"
+  start_capture connect lo 'tcp port 50100 or tcp port 50101' --capture-comment 'grpctk sample: Connect, gRPC-Web and gRPC from @connectrpc/connect-node over HTTP/1.1 and HTTP/2, see samples/README.md'
+  start_server connect-server node "$SRC/connect-sample.mjs" server --descriptors "$WORK/demo.pb" --http1-port 50100 --http2-port 50101
+  node "$SRC/connect-sample.mjs" client --descriptors "$WORK/demo.pb" --http1-port 50100 --http2-port 50101 >"$OUT/connect.client.log"
+  stop_server
+  stop_capture connect
+  # Not in READY: tshark sees only its HTTP/2 part, so test/cli/web-connect.test.ts compares that part with
+  # tshark (test/golden/connect.pcapng.grpc.json) and the rest with the client's log.
+  echo "make-samples: wrote samples/connect.pcapng ($(stat -c %s "$OUT/connect.pcapng") bytes)"
+}
+
+# 10. Server reflection: a grpc-js server with @grpc/reflection (50110) asked for its files by a reflection
+#     client, then called, on one connection. grpctk decodes it typed with no .proto given.
+sample_reflection() {
+  start_capture reflection lo 'tcp port 50110' --capture-comment 'grpctk sample: gRPC server reflection, then calls, see samples/README.md'
+  start_server reflection-server node "$SRC/reflection-sample.js" server --port 50110
+  node "$SRC/reflection-sample.js" client --port 50110 >"$OUT/reflection.client.log"
+  stop_server
+  stop_capture reflection
+  ready reflection.pcapng
+}
+
 ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do

@@ -21,10 +21,15 @@ import { newTlsCounters } from './tls/detect';
 import { KeyLog, readKeyLogFiles } from './tls/keylog';
 import { tlsWarnings } from './tls/summary';
 import { DSB_SECRETS_TYPE_TLS } from './pcap/constants';
+import { newHttp1Counters } from './http1/connection';
+import { RpcProtocolAdapter } from './grpc/web';
 import { GrpcCallTracker } from './grpc/calls';
 import type { RecordSink } from './grpc/types';
 import { schemaDecoder } from './protobuf/decoder';
-import type { MessageDecoder, SchemaSources } from './protobuf/types';
+import { formatInteger } from './units';
+import type * as Schema from './protobuf/schema';
+import type { DecodedBody, MessageDecoder, SchemaSources } from './protobuf/types';
+import { MAX_HARVESTED_BYTES, MAX_HARVESTED_FILES, ReflectionHarvest, ReflectionScan, REFLECTION_METHODS } from './grpc/reflection';
 import { RecordReader } from './records/reader';
 import type { TimeOrigin } from './records/time';
 import { makeRedactor } from './records/redact';
@@ -95,7 +100,7 @@ export async function readRecords(
   // Buffers reused between reads of a capture file: every layer copies what it keeps beyond one packet.
   const opened = await openInput(input, { reuseBuffers: true });
   if (opened.kind === 'text') return readNdjson(opened, sink, options, output);
-  return decodeCapture(opened, sink, options, output);
+  return decodeCapture(opened, sink, options, output, input);
 }
 
 type Opened = Awaited<ReturnType<typeof openInput>>;
@@ -184,12 +189,15 @@ export function createDecodeCore(
     frames: options.frames,
     messages: options.callsOnly !== true,
   });
-  const http2 = http2HandlerFactory(tracker, {
+  // gRPC-Web and Connect streams are turned into gRPC call events on their way to the tracker.
+  const rpc = new RpcProtocolAdapter(tracker, limits.maxMessageBytes);
+  const http2 = http2HandlerFactory(rpc, {
     http2Ports: options.http2Ports,
     maxStreamsPerConnection: limits.maxStreamsPerConnection,
   });
   const tls = newTlsCounters();
-  const detector = connectionDetector({ http2, tls, keys });
+  const http1 = newHttp1Counters();
+  const detector = connectionDetector({ http2, tls, keys, http1: { sink: rpc, counters: http1 } });
   const assembler = new Assembler(detector, {
     maxConnections: limits.maxConnections,
     maxBufferedBytesPerDirection: limits.maxBufferedBytesPerDirection,
@@ -222,10 +230,14 @@ export function createDecodeCore(
   };
 }
 
-async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output): Promise<PipelineSummary> {
+async function decodeCapture(opened: Opened, sink: RecordSink, options: PipelineOptions, output?: Output, input = '-'): Promise<PipelineSummary> {
   const summary: PipelineSummary = { kind: 'capture', bytesRead: 0, packets: 0, calls: 0, messages: 0, warnings: [] };
-  const decoder = await schemaDecoder(options.schema);
   const callsOnly = options.callsOnly === true;
+  const schema = await schemaDecoder(options.schema);
+  // Call records need no types: only a decode of messages looks for schemas in reflection calls.
+  const harvest = callsOnly ? null : new ReflectionHarvest(schema, schemaFromFiles);
+  if (harvest !== null && input !== '-' && isRegularFile(input)) await harvestFirst(input, schema, harvest, options);
+  const decoder: MessageDecoder = harvest ?? schema;
   const counting: RecordSink = {
     message: (r) => { summary.messages++; sink.message(r); },
     call: callsOnly
@@ -280,12 +292,67 @@ async function decodeCapture(opened: Opened, sink: RecordSink, options: Pipeline
       schemaLoaded: (s.protoPaths?.length ?? 0) + (s.protoFiles?.length ?? 0) + (s.descriptorSets?.length ?? 0) > 0,
     }),
   );
+  if (harvest !== null && harvest.fileCount > 0 && harvest.failure !== null) {
+    summary.warnings.push(`schema: the ${formatInteger(harvest.fileCount)} files from reflection calls in the capture could not be used: ${harvest.failure}`);
+  }
+  if (harvest !== null && harvest.dropped > 0) {
+    summary.warnings.push(`schema: ${formatInteger(harvest.dropped)} files from reflection calls not kept (limit ${MAX_HARVESTED_FILES} files, ${MAX_HARVESTED_BYTES} bytes)`);
+  }
   if (failure) {
     printSummary(summary.warnings, options.quiet);
     summary.warnings = [];
     throw failure;
   }
   return summary;
+}
+
+/** FileDescriptorProtos from reflection responses → a decoder (the harvested files only, no user files). */
+function schemaFromFiles(files: Uint8Array[]): MessageDecoder {
+  // Loaded here: protobufjs only when a capture carries descriptors (see protobuf/decoder.ts).
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { descriptorSetOf, loadSchemaSync } = require('./protobuf/schema') as typeof Schema;
+  return loadSchemaSync({ descriptorBytes: [descriptorSetOf(files)] }, { warn: () => {} });
+}
+
+function isRegularFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first pass of a capture file that holds a server reflection call: a byte search for the call's path
+ * (cheap: one read of the file), then, only where it is found, a decode that looks at nothing but reflection
+ * responses, so the files they carry type every call of the capture, those before them too.
+ */
+async function harvestFirst(input: string, schema: MessageDecoder, harvest: ReflectionHarvest, options: PipelineOptions): Promise<void> {
+  const scan = new ReflectionScan();
+  const first = await openInput(input);
+  for await (const chunk of first.chunks) {
+    scan.push(chunk);
+    if (scan.found) break;
+  }
+  first.close();
+  if (!scan.found) return;
+  const none: DecodedBody = { messageType: null, body: null, error: null };
+  const onlyReflection: MessageDecoder = {
+    methodTypes: (p) => (REFLECTION_METHODS.includes(p) ? schema.methodTypes(p) : undefined),
+    decode: (t, b, o) => (t !== undefined && t.startsWith('grpc.reflection.') ? harvest.decode(t, b, o) : none),
+  };
+  const drop: RecordSink = { message: () => {}, call: () => {} };
+  const core = createDecodeCore(onlyReflection, drop, { ...options, frames: false, callsOnly: false });
+  const reader = new CaptureReader(core.capture);
+  const again = await openInput(input, { reuseBuffers: true });
+  try {
+    for await (const chunk of again.chunks) reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    reader.end();
+  } catch (err) {
+    // The main pass meets the same fault and reports it; what was harvested before it is kept.
+    if (!(err instanceof InputError)) throw err;
+  }
+  core.finish();
 }
 
 /** Print the summary (unless --quiet), with any notes such as a filter's "matched nothing" line. */

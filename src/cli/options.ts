@@ -13,6 +13,8 @@ export interface DecodeFlags {
   protoPath?: string[];
   proto?: string[];
   descriptorSet?: string[];
+  reflect?: string;
+  reflectTls?: boolean;
   http2Port?: string[];
   protoNames?: boolean;
   maxMessageSize?: string;
@@ -33,6 +35,8 @@ export function addDecodeOptions(cmd: Command): Command {
     .option('-I, --proto-path <dir>', 'load every .proto under DIR; imports resolve against every -I (repeatable)', collect)
     .option('--proto <file>', 'load one .proto file (repeatable)', collect)
     .option('--descriptor-set <file>', 'load a FileDescriptorSet (protoc -o, buf build) (repeatable)', collect)
+    .option('--reflect <host:port>', "ask this server's gRPC reflection service for the schema before decoding (plaintext; see --reflect-tls)")
+    .option('--reflect-tls', 'use TLS (system CAs) for --reflect')
     .option('--proto-names', 'keep .proto field names in message bodies instead of lowerCamelCase')
     .option('--tls-keylog <file>', 'decrypt TLS with the secrets of an NSS key log file (SSLKEYLOGFILE) (repeatable); secrets in the capture (pcapng DSB) are used without it', collect)
     .option('--http2-port <port>', 'treat TCP connections to PORT as HTTP/2 even without a captured preface (repeatable)', collect)
@@ -67,6 +71,7 @@ export function pipelineOptionsFrom(flags: DecodeFlags): PipelineOptions {
       protoPaths: flags.protoPath ?? [],
       protoFiles: flags.proto ?? [],
       descriptorSets: flags.descriptorSet ?? [],
+      ...(flags.reflect !== undefined ? { reflect: { target: flags.reflect, tls: Boolean(flags.reflectTls) } } : {}),
     },
     http2Ports: (flags.http2Port ?? []).map((p) => parseCount(p, '--http2-port', 1, 65535)),
     protoNames: Boolean(flags.protoNames),

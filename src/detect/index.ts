@@ -6,6 +6,9 @@ import type { HandlerFactory } from '../tcp/types';
 import { http2Dissector } from '../http2/dissector';
 import { tlsDissector, type TlsCounters } from '../tls/detect';
 import type { KeyLog } from '../tls/keylog';
+import { http1Dissector } from '../http1/dissector';
+import type { Http1Counters } from '../http1/connection';
+import type { Http2Sink } from '../http2/types';
 import { detectorFactory, type DetectorFactory } from './dispatcher';
 import type { Dissector } from './types';
 
@@ -18,11 +21,14 @@ export interface ConnectionLayers {
   /** Where TLS connections are counted, and the secrets that decrypt them (key logs, DSBs). */
   tls: TlsCounters;
   keys: KeyLog;
+  /** The HTTP/1.1 layer's sink (the gRPC layer, through its gRPC-Web/Connect adapter) and counters. */
+  http1?: { sink: Http2Sink; counters: Http1Counters };
 }
 
 /** The dissectors of protocols that TLS may carry: every one but TLS, in order. */
 function plaintextDissectors(layers: ConnectionLayers): Dissector[] {
   return [
+    ...(layers.http1 ? [http1Dissector(layers.http1.sink, layers.http1.counters)] : []),
     // Last: it takes whatever the others declined (see http2/dissector.ts).
     http2Dissector(layers.http2),
   ];

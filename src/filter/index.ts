@@ -15,6 +15,9 @@
  *   --min-size/--max-size SIZE  bytes, `k`, `m`, `g` suffixes are binary (1k = 1024); inclusive. For a
  *                   message its `length`; for a call all its message bytes (request_bytes + response_bytes),
  *                   the only size a call record carries.
+ *   --protocol LIST  comma-separated: grpc, grpc-web, grpc-web-text, connect (`grpc-web` also matches
+ *                   grpc-web-text); repeatable. Like --status it is a call's field: messages are joined with
+ *                   their call.
  *   --since/--until TIME  ISO-8601 (no offset = UTC) or epoch seconds; a message by its `ts`, a call by its
  *                   `start`; since is inclusive, until exclusive, as editcap's -A and -B.
  *   --min-duration/--max-duration DURATION  calls by `duration_ms` (inclusive; calls without an end do not
@@ -44,6 +47,7 @@ export interface FilterOptions {
   host?: string[];
   port?: Array<number | string>;
   status?: string | string[];
+  protocol?: string[];
   minSize?: number | string;
   maxSize?: number | string;
   since?: string | number;
@@ -95,6 +99,7 @@ export function addFilterOptions(cmd: Command): Command {
     .option('--host <addr>', 'only connections with ADDR or ADDR:PORT at either end (IPv6 as [ADDR]:PORT; repeatable)', collect)
     .option('--port <n>', 'only connections with port N at either end (repeatable)', collect)
     .option('--status <list>', 'only calls with these statuses: numbers or names, comma-separated; !OK for failures', collect)
+    .option('--protocol <list>', 'only calls that travelled as grpc, grpc-web (-text) or connect (comma-separated; repeatable)', collect)
     .option('--min-size <bytes>', 'only messages of at least BYTES (64k = 64,000, 64KiB = 65,536; calls: all their message bytes)')
     .option('--max-size <bytes>', 'only messages of at most BYTES')
     .option('--since <time>', 'only records at or after TIME (ISO-8601, UTC unless an offset is given, or epoch seconds)')
@@ -130,6 +135,7 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
   const ports: Set<number> | null = opts.port && opts.port.length > 0 ? new Set(opts.port.flatMap((p) => parsePorts(p))) : null;
   const statusText = Array.isArray(opts.status) ? opts.status.join(',') : opts.status;
   const status: StatusFilter | null = statusText !== undefined ? parseStatusList(statusText) : null;
+  const protocols = opts.protocol && opts.protocol.length > 0 ? parseProtocols(opts.protocol) : null;
   const minSize = opts.minSize !== undefined ? parseSize(opts.minSize, '--min-size') : null;
   const maxSize = opts.maxSize !== undefined ? parseSize(opts.maxSize, '--max-size') : null;
   const since = opts.since !== undefined ? parseTime(opts.since, '--since') : null;
@@ -181,7 +187,8 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
     (c.duration_ms !== null && (minDuration === null || c.duration_ms >= minDuration) && (maxDuration === null || c.duration_ms <= maxDuration));
   const matchCallId = (r: { tcp_stream: number; stream: number; call_id?: string }) => callIds === null || callIds.has(callIdOf(r));
   /** The parts of a call that its messages follow: known only at its end. */
-  const matchOutcome = (c: CallRecord) => (status === null || status.match(c.status)) && matchDuration(c);
+  const matchOutcome = (c: CallRecord) =>
+    (status === null || status.match(c.status)) && matchDuration(c) && (protocols === null || protocols.has(c.protocol ?? 'grpc'));
   const displayNeedsCall = display !== null && display.needsCall;
 
   const flagsMatchCall = (c: CallRecord) =>
@@ -207,8 +214,8 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
 
   const active =
     globs !== null || hasConnection || status !== null || minSize !== null || maxSize !== null || since !== null || until !== null ||
-    minDuration !== null || maxDuration !== null || callIds !== null || display !== null;
-  const needsCall = status !== null || minDuration !== null || maxDuration !== null || displayNeedsCall;
+    minDuration !== null || maxDuration !== null || callIds !== null || display !== null || protocols !== null;
+  const needsCall = status !== null || minDuration !== null || maxDuration !== null || protocols !== null || displayNeedsCall;
   return {
     active,
     needsCall,
@@ -258,6 +265,20 @@ export function filterFromOptions(flags: FilterOptions | object, use: FilterUse 
       });
     },
   };
+}
+
+const PROTOCOLS = ['grpc', 'grpc-web', 'grpc-web-text', 'connect'];
+
+/** `--protocol` values: known names only; `grpc-web` takes its text encoding along. */
+function parseProtocols(values: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const p = v.trim().toLowerCase();
+    if (!PROTOCOLS.includes(p)) throw new UsageError(`--protocol: unknown protocol "${p}" (expected ${PROTOCOLS.join(', ')})`);
+    out.add(p);
+    if (p === 'grpc-web') out.add('grpc-web-text');
+  }
+  return out;
 }
 
 export { joinMessagesWithCalls, MAX_HELD_MESSAGES, type MessageCallJoin } from './join';

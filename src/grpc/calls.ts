@@ -48,7 +48,7 @@ import type {
   Http2Sink,
   RstStreamEvent,
 } from '../http2/types';
-import type { GrpcOptions, RecordSink } from './types';
+import type { GrpcOptions, RecordSink, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageDeframer, type DeframedMessage } from './deframer';
 import { DecompressionError, DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
 import {
@@ -119,6 +119,9 @@ interface Call {
   streamId: number;
   /** The records' `call_id`: TCP_STREAM/STREAM, made once. */
   callId: string;
+  /** How the call travelled (set by ./web.ts for gRPC-Web and Connect), and its message codec. */
+  protocol: RpcProtocol;
+  codec: RpcCodec;
   method: string;
   authority: string | null;
   types: MethodTypes | undefined;
@@ -443,15 +446,18 @@ export class GrpcCallTracker implements Http2Sink {
     if (contentType === undefined && ev.hpackError !== undefined) {
       if (path !== undefined && !GRPC_PATH.test(path)) return;
       provisional = true;
-    } else if (contentType === undefined || !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) {
+    } else if ((ev as RpcHeadersEvent).protocol === undefined && (contentType === undefined || !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE))) {
       return;
     }
 
     const call = this.newCall(state, ev, path ?? '', true);
+    const rpc = ev as RpcHeadersEvent;
+    if (rpc.protocol !== undefined) call.protocol = rpc.protocol;
+    if (rpc.codec !== undefined) call.codec = rpc.codec;
     call.provisional = provisional;
     call.requestHeaders = this.headerObject(state, HeaderSlot.REQUEST, ev.headers);
     call.authority = firstValue(ev.headers, ':authority') ?? null;
-    call.req.encoding = firstValue(ev.headers, 'grpc-encoding');
+    call.req.encoding = rpc.messageEncoding ?? firstValue(ev.headers, 'grpc-encoding');
     const timeout = firstValue(ev.headers, 'grpc-timeout');
     if (timeout !== undefined) {
       const ms = parseGrpcTimeout(timeout);
@@ -500,7 +506,7 @@ export class GrpcCallTracker implements Http2Sink {
         if (/^[0-9]{3}$/.test(s)) call.httpStatus = n;
         else this.addError(call, `invalid :status "${s}"`);
       }
-      call.resp.encoding = firstValue(ev.headers, 'grpc-encoding');
+      call.resp.encoding = (ev as RpcHeadersEvent).messageEncoding ?? firstValue(ev.headers, 'grpc-encoding');
       // Trailers-Only: the one HEADERS of the response carries the status.
       if (ev.endStream) this.trailers(state, call, ev);
     } else {
@@ -521,6 +527,14 @@ export class GrpcCallTracker implements Http2Sink {
   private trailers(state: ConnState, call: Call, ev: HeadersEvent): void {
     call.trailers = this.headerObject(state, HeaderSlot.TRAILERS, ev.headers);
     if (!ev.endStream) this.addError(call, `trailers without END_STREAM in frame ${ev.frame}`);
+    const bodyStatus = (ev as RpcHeadersEvent).status;
+    if (bodyStatus !== undefined) {
+      // Connect: the status came in the body (error JSON, end-stream message), not as a header.
+      call.status = bodyStatus.code;
+      call.grpcMessage = bodyStatus.message;
+      if (bodyStatus.details !== undefined) call.statusDetails = bodyStatus.details;
+      return;
+    }
     const s = firstValue(ev.headers, 'grpc-status');
     if (s !== undefined) {
       const code = parseGrpcStatus(s);
@@ -564,7 +578,15 @@ export class GrpcCallTracker implements Http2Sink {
           bytes = null;
         }
       }
-      if (bytes !== null) {
+      if (bytes !== null && call.codec === 'json') {
+        // protobuf's JSON mapping on the wire (gRPC-Web +json, Connect application/json): shown as sent.
+        try {
+          body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+        } catch {
+          body = null;
+          error = 'message is not valid JSON';
+        }
+      } else if (bytes !== null) {
         try {
           const d = this.decoder.decode(typeName, bytes, this.decodeOptions);
           messageType = d.messageType;
@@ -620,6 +642,8 @@ export class GrpcCallTracker implements Http2Sink {
       conn: ev.conn,
       streamId: ev.streamId,
       callId: `${ev.conn.tcp.index}/${ev.streamId}`,
+      protocol: 'grpc',
+      codec: 'proto',
       method,
       authority: null,
       types: method ? this.methodTypes(method) : undefined,
@@ -695,6 +719,7 @@ export class GrpcCallTracker implements Http2Sink {
       stream: call.streamId,
       call_id: call.callId,
       method: call.method,
+      protocol: call.protocol,
       authority: call.authority,
       start: formatTimestamp(call.startSec, call.startNsec),
       end: endAt ? formatTimestamp(endAt.tsSec, endAt.tsNsec) : null,

@@ -3,6 +3,7 @@
  * decompresses length-prefixed messages, decodes them through a MessageDecoder, and emits records.
  */
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
+import type { HeadersEvent } from '../http2/types';
 
 export interface RecordSink {
   message(record: MessageRecord): void;
@@ -21,4 +22,34 @@ export interface GrpcOptions {
   maxDepth?: number;
   /** Emit FrameRecords for every HTTP/2 frame (decode --frames). */
   frames?: boolean;
+}
+
+/**
+ * How a call travelled: gRPC over HTTP/2 (PROTOCOL-HTTP2.md), gRPC-Web in its binary or base64 text
+ * encoding (PROTOCOL-WEB.md), or the Connect protocol (connectrpc.com/docs/protocol), over HTTP/1.1 or HTTP/2.
+ */
+export type RpcProtocol = 'grpc' | 'grpc-web' | 'grpc-web-text' | 'connect';
+
+/** The message codec: protobuf binary, or protobuf's JSON mapping (`+json`, `application/json`). */
+export type RpcCodec = 'proto' | 'json';
+
+/** A status a protocol carries in its body (Connect's error JSON) rather than in `grpc-status`. */
+export interface BodyStatus {
+  code: number;
+  message: string | null;
+  details?: unknown;
+}
+
+/**
+ * A HEADERS event as the gRPC call tracker takes it: what the protocol adapter (./web.ts) learned of a
+ * gRPC-Web or Connect stream rides along. Absent fields mean plain gRPC.
+ */
+export interface RpcHeadersEvent extends HeadersEvent {
+  /** On request headers: the protocol, when it is not plain gRPC. */
+  protocol?: RpcProtocol;
+  codec?: RpcCodec;
+  /** The message compression of this direction, where the protocol does not name it `grpc-encoding`. */
+  messageEncoding?: string;
+  /** On a trailer event: the call's status, where the protocol carries it in the body. */
+  status?: BodyStatus;
 }

@@ -87,7 +87,7 @@ interface MethodBytes {
   /** `,"method":"…","direction":"request","index":` and the same for responses. */
   request: Buffer;
   response: Buffer;
-  /** `,"method":"…","authority":` (call records). */
+  /** `,"method":"…"` (call records). */
   call: Buffer;
 }
 
@@ -198,6 +198,7 @@ export class NdjsonEncoder {
     this.raw(K_CALL_ID);
     this.fresh(r.call_id);
     this.raw(this.method(r.method).call);
+    this.raw(r.protocol === 'grpc' ? K_PROTOCOL_GRPC : Buffer.from(',"protocol":' + quote(r.protocol ?? 'grpc') + ',"authority":', 'utf8'));
     this.nullable(r.authority);
     this.raw(K_START);
     this.fresh(r.start);
@@ -264,7 +265,7 @@ export class NdjsonEncoder {
       m = {
         request: Buffer.from(',"method":' + q + ',"direction":"request","index":', 'utf8'),
         response: Buffer.from(',"method":' + q + ',"direction":"response","index":', 'utf8'),
-        call: Buffer.from(',"method":' + q + ',"authority":', 'utf8'),
+        call: Buffer.from(',"method":' + q, 'utf8'),
       };
       if (this.methods.size >= JSON_STRING_CACHE_ENTRIES) this.methods.clear();
       this.methods.set(method, m);
@@ -518,6 +519,7 @@ const K_CALL_ID = bytesOf(',"call_id":');
 const K_METHOD = bytesOf(',"method":');
 const K_DIRECTION = bytesOf(',"direction":');
 const K_INDEX = bytesOf(',"index":');
+const K_PROTOCOL_GRPC = bytesOf(',"protocol":"grpc","authority":');
 const K_UNCOMPRESSED_LENGTH = bytesOf(',"compressed":false,"encoding":null,"length":');
 const K_LENGTH = bytesOf(',"length":');
 const K_ERROR = bytesOf(',"error":');

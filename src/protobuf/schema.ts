@@ -41,6 +41,17 @@ const WELL_KNOWN_FILES = [
   'google/protobuf/wrappers.proto',
 ];
 
+/** A type each well-known file defines: when it is there, so is the file. */
+const WELL_KNOWN_TYPE_OF: Record<string, string> = {
+  'google/protobuf/any.proto': '.google.protobuf.Any',
+  'google/protobuf/duration.proto': '.google.protobuf.Duration',
+  'google/protobuf/empty.proto': '.google.protobuf.Empty',
+  'google/protobuf/field_mask.proto': '.google.protobuf.FieldMask',
+  'google/protobuf/struct.proto': '.google.protobuf.Struct',
+  'google/protobuf/timestamp.proto': '.google.protobuf.Timestamp',
+  'google/protobuf/wrappers.proto': '.google.protobuf.DoubleValue',
+};
+
 /** Parse options: keep .proto field names (json.ts derives JSON names itself). */
 const PARSE_OPTIONS: protobuf.IParseOptions = { keepCase: true };
 
@@ -51,7 +62,27 @@ export interface LoadOptions {
 
 /** Loads the schema; see the module comment. Throws UsageError. */
 export async function loadSchema(sources: SchemaSources, options: LoadOptions = {}): Promise<SchemaDecoder> {
-  return loadSchemaSync(sources, options);
+  if (sources.reflect === undefined) return loadSchemaSync(sources, options);
+  // The network edge, loaded only for this flag.
+  const { reflectFiles } = await import('../input/reflect');
+  const files = await reflectFiles(sources.reflect.target, sources.reflect.tls);
+  return loadSchemaSync({ ...sources, descriptorBytes: [...(sources.descriptorBytes ?? []), descriptorSetOf(files)] }, options);
+}
+
+/** Serialized FileDescriptorProtos as one FileDescriptorSet (field 1, repeated). */
+export function descriptorSetOf(files: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const f of files) {
+    const head: number[] = [0x0a];
+    let n = f.length;
+    while (n >= 0x80) {
+      head.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    head.push(n);
+    parts.push(Uint8Array.from(head), f);
+  }
+  return Buffer.concat(parts);
 }
 
 export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}): SchemaDecoder {
@@ -73,7 +104,10 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
     if (!fs.existsSync(f)) throw new UsageError(`--proto ${f}: no such file`);
   }
 
-  const root = rootFromDescriptorSets(sources.descriptorSets ?? []);
+  const root = rootFromDescriptorSets([
+    ...(sources.descriptorSets ?? []).map((file) => ({ file, bytes: null })),
+    ...(sources.descriptorBytes ?? []).map((bytes, i) => ({ file: `(descriptor set ${i + 1})`, bytes })),
+  ]);
 
   const searchDirs = [...protoPaths, ...new Set(protoFiles.map((f) => path.dirname(f)))];
   const bundledDir = protobufjsIncludeDir();
@@ -122,7 +156,10 @@ export function loadSchemaSync(sources: SchemaSources, options: LoadOptions = {}
   const files = [...underDirs, ...protoFiles];
   try {
     if (files.length > 0) root.loadSync(files, PARSE_OPTIONS);
-    root.loadSync(WELL_KNOWN_FILES, PARSE_OPTIONS);
+    // A well-known file whose types a descriptor already holds (under another file name: @grpc/reflection
+    // sends them as google_protobuf.proto) is not loaded again.
+    root.loadSync(WELL_KNOWN_FILES.filter((f) => !root.lookup(WELL_KNOWN_TYPE_OF[f])), PARSE_OPTIONS);
+    loadReflectionProtos(root);
     if (!root.lookup('google.rpc.Status')) root.addJSON(RPC_STATUS_DESCRIPTOR.nested as never);
     root.resolveAll();
   } catch (e) {
@@ -153,6 +190,25 @@ function syntaxError(file: string): string | null {
   }
 }
 
+/**
+ * gRPC server reflection's own messages (grpc.reflection.v1 and v1alpha) are always decoded with their types,
+ * as the well-known types are, unless the user's files define them. The .proto files come with
+ * @grpc/reflection, which `--reflect` uses too.
+ */
+function loadReflectionProtos(root: protobuf.Root): void {
+  let dir: string;
+  try {
+    dir = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
+  } catch {
+    return;
+  }
+  for (const version of ['v1', 'v1alpha']) {
+    if (root.lookup(`grpc.reflection.${version}.ServerReflection`)) continue;
+    const file = path.join(dir, 'grpc', 'reflection', version, 'reflection.proto');
+    if (fs.existsSync(file)) root.loadSync(file, PARSE_OPTIONS);
+  }
+}
+
 /** Every .proto file under `dir`, recursively, in a stable order. */
 function listProtoFiles(dir: string): string[] {
   const names = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[];
@@ -180,16 +236,17 @@ interface DescriptorMessage {
   name?: string;
   field?: Array<{ name?: string; jsonName?: string }>;
   nestedType?: DescriptorMessage[];
+  options?: { mapEntry?: boolean };
 }
 
 /** Merged FileDescriptorSets → Root (files deduplicated by name), keeping each field's json_name. */
-function rootFromDescriptorSets(filesToRead: string[]): protobuf.Root {
+function rootFromDescriptorSets(filesToRead: Array<{ file: string; bytes: Uint8Array | null }>): protobuf.Root {
   if (filesToRead.length === 0) return new protobuf.Root();
   const byName = new Map<string, protobuf.Message & { name?: string; package?: string; messageType?: DescriptorMessage[] }>();
-  for (const file of filesToRead) {
-    let bytes: Buffer;
+  for (const { file, bytes: given } of filesToRead) {
+    let bytes: Uint8Array;
     try {
-      bytes = fs.readFileSync(file);
+      bytes = given ?? fs.readFileSync(file);
     } catch (e) {
       throw new UsageError(`--descriptor-set ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
@@ -227,7 +284,46 @@ function rootFromDescriptorSets(filesToRead: string[]): protobuf.Root {
     }
   };
   for (const fd of byName.values()) visit(fd.package ? `.${fd.package}` : '', fd.messageType);
+  mapFieldsFromEntries(root, byName.values());
   return root;
+}
+
+/**
+ * protobufjs builds a map field of a descriptor as what the wire sees, a repeated entry message (and marks
+ * the wrong type as the map entry); proto3 JSON shows a map as an object. Put the map fields back: every
+ * repeated field whose type is a nested type the descriptor marks `map_entry` becomes a MapField.
+ */
+function mapFieldsFromEntries(root: protobuf.Root, files: Iterable<{ package?: string; messageType?: DescriptorMessage[] }>): void {
+  const entries = new Set<string>();
+  const collect = (prefix: string, messages: DescriptorMessage[] | undefined): void => {
+    for (const m of messages ?? []) {
+      const full = `${prefix}.${m.name}`;
+      if (m.options?.mapEntry) entries.add(full);
+      collect(full, m.nestedType);
+    }
+  };
+  for (const fd of files) collect(fd.package ? `.${fd.package}` : '', fd.messageType);
+  if (entries.size === 0) return;
+  const walk = (ns: protobuf.NamespaceBase): void => {
+    for (const obj of ns.nestedArray) {
+      if (obj instanceof protobuf.Type) {
+        for (const f of [...obj.fieldsArray]) {
+          if (!f.repeated || f instanceof protobuf.MapField) continue;
+          const entry = f.parent?.lookup(f.type);
+          if (!(entry instanceof protobuf.Type) || !entries.has(entry.fullName)) continue;
+          const key = entry.fieldsById[1];
+          const value = entry.fieldsById[2];
+          if (!key || !value) continue;
+          const valueType = value.parent?.lookup(value.type);
+          const valueName = valueType instanceof protobuf.Type || valueType instanceof protobuf.Enum ? valueType.fullName : value.type;
+          obj.remove(f);
+          obj.add(new protobuf.MapField(f.name, f.id, key.type, valueName, f.options));
+        }
+      }
+      if (obj instanceof protobuf.Namespace || obj instanceof protobuf.Type) walk(obj as protobuf.NamespaceBase);
+    }
+  };
+  walk(root);
 }
 
 /** A MessageDecoder over a loaded Root. */

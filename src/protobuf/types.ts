@@ -10,6 +10,10 @@ export interface SchemaSources {
   protoFiles?: string[];
   /** --descriptor-set: FileDescriptorSet files (protoc -o, buf build). */
   descriptorSets?: string[];
+  /** FileDescriptorSets already in memory (from a server's reflection service, `--reflect`). */
+  descriptorBytes?: Uint8Array[];
+  /** --reflect HOST:PORT: ask this server's reflection service for its files before decoding. */
+  reflect?: { target: string; tls: boolean };
 }
 
 export interface MethodTypes {

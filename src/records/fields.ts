@@ -59,6 +59,8 @@ export const CALL_FIELDS: readonly FieldSpec[] = [
   f('stream', 'integer', 'HTTP/2 stream id'),
   f('call_id', 'string', 'TCP_STREAM/STREAM: joins a call with its messages', { required: false }),
   f('method', 'string', 'full method path'),
+  // Not required: NDJSON written before the field existed has none (those calls were all gRPC).
+  f('protocol', 'string', 'how the call travelled', { required: false, values: ['grpc', 'grpc-web', 'grpc-web-text', 'connect'] }),
   f('authority', 'string', ':authority of the request', nullable),
   f('start', 'string', 'ISO-8601 UTC time of the request HEADERS'),
   f('end', 'string', 'ISO-8601 UTC time the stream ended', nullable),

@@ -51,6 +51,9 @@ export interface CallRecord {
   /** `TCP_STREAM/STREAM`, as on the call's messages. */
   call_id: string;
   method: string;
+  /** How the call travelled: grpc, grpc-web, grpc-web-text or connect. `stream` is the HTTP/1.1 request's
+   *  number on its connection (from 1) when the call went over HTTP/1.1. */
+  protocol?: string;
   authority: string | null;
   /** ISO-8601 UTC with nanoseconds: the request HEADERS packet and the packet that ended the stream. */
   start: string;

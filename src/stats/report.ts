@@ -110,6 +110,7 @@ const TITLES: Record<GroupBy, string> = {
   authority: 'Authority',
   sni: 'SNI',
   tls: 'TLS',
+  protocol: 'Protocol',
 };
 
 /**

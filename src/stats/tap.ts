@@ -31,8 +31,8 @@ import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
 import { formatInteger } from '../units';
 
-export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority' | 'sni' | 'tls';
-export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority', 'sni', 'tls'];
+export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority' | 'sni' | 'tls' | 'protocol';
+export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority', 'sni', 'tls', 'protocol'];
 
 /** What a group key is made of, per dimension. `client` is the client's address without its port. */
 const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
@@ -45,6 +45,8 @@ const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
   // TLS: the server name the client asked for, and the version with the cipher suite (null: plaintext).
   sni: (c) => c.tls?.sni ?? null,
   tls: (c) => (c.tls !== undefined ? `${c.tls.version} ${c.tls.cipher_suite}` : null),
+  // NDJSON written before the field existed has no protocol: those calls were all gRPC.
+  protocol: (c) => c.protocol ?? 'grpc',
 };
 
 export type SortKey = 'calls' | 'errors' | 'error_rate' | 'min' | 'mean' | 'p50' | 'p90' | 'p99' | 'max' | 'bytes' | 'rate' | 'key' | 'first';

@@ -7,6 +7,7 @@ import type { Dissector } from '../../src/detect/types';
 import { probeTls, tlsDissector, newTlsCounters } from '../../src/tls/detect';
 import { connectionDetector } from '../../src/detect';
 import { KeyLog } from '../../src/tls/keylog';
+import { newHttp1Counters } from '../../src/http1/connection';
 import type { ConnectionHandler, Direction, TcpConnection } from '../../src/tcp/types';
 
 function conn(synSeen = true): TcpConnection {
@@ -148,7 +149,7 @@ test('TLS joined midway needs two record headers in a row; other protocols are n
 
 test('the decode\'s detector still sends plaintext HTTP/2 to the HTTP/2 layer', () => {
   const log: string[] = [];
-  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters(), keys: new KeyLog() });
+  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters(), keys: new KeyLog(), http1: { sink: { headers() {}, data() {}, rstStream() {}, connectionClosed() {} }, counters: newHttp1Counters() } });
   const h = f(conn());
   h.data(0, Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), 1, 0, 0);
   assert.deepEqual(log, ['data 0 PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n #1']);

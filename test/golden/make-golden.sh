@@ -37,6 +37,8 @@ ports_of() {
     tls12-grpcjs*) echo 50102 ;;
     tls12-suites*) echo 50103 ;;
     tls-resume*) echo 50104 ;;
+    connect*) echo 50101 ;;
+    reflection*) echo 50110 ;;
     *) die "no ports known for $1: add it to ports_of in $0" ;;
   esac
 }
@@ -67,6 +69,11 @@ golden() {
     -o tcp.reassemble_out_of_order:TRUE
     "${dopts[@]}"
   )
+  # The reflection sample: tshark knows gRPC server reflection's messages from @grpc/reflection's .proto
+  # files (grpctk loads the same files always).
+  case "$file" in
+    reflection*) tshark_opts+=(-o "uat:protobuf_search_paths:\"$ROOT/node_modules/@grpc/reflection/build/proto/grpc/reflection/v1\",\"TRUE\"") ;;
+  esac
   local in=$SAMPLES/$file
   tshark -r "$in" -T fields -E header=y -E separator=/t \
     -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.len -e tcp.srcport -e tcp.dstport \

@@ -156,6 +156,7 @@ test('a unary call gives two message records then one call record', () => {
       stream: 1,
       call_id: '0/1',
       method: '/helloworld.Greeter/SayHello',
+      protocol: 'grpc',
       authority: 'localhost:50051',
       start: '2023-11-14T22:13:20.001000000Z',
       end: '2023-11-14T22:13:20.006000000Z',

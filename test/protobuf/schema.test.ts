@@ -173,3 +173,18 @@ test('unknown types and a missing type name decode raw', () => {
   assert.deepEqual(d.decode(undefined, Buffer.from('0801', 'hex')), { messageType: null, body: { 1: 1 }, error: null });
   assert.deepEqual(RAW_DECODER.decode('t.Inner', Buffer.from('0801', 'hex')), { messageType: null, body: { 1: 1 }, error: null });
 });
+
+/** protoc --include_imports -I samples/protos -I /usr/include -o demo.pb grpctk/demo/demo.proto */
+const DEMO_SET = path.join(FIXTURES, 'demo.pb');
+
+test('maps and Struct from a descriptor set decode as JSON objects, exactly as from the .proto', () => {
+  const fromSet = loadSchemaSync({ descriptorSets: [DEMO_SET] });
+  const fromProto = loadSchemaSync({ protoPaths: ['samples/protos'] });
+  const T = fromProto.lookupType('grpctk.demo.DemoRequest')!;
+  const msg = T.fromObject({ counts: { apples: 3, pears: -5 }, extra: { fields: { a: { stringValue: 'x' }, n: { numberValue: 2 } } } });
+  const bytes = T.encode(msg).finish();
+  const got = fromSet.decode('grpctk.demo.DemoRequest', bytes);
+  assert.equal(got.error, null);
+  assert.deepEqual(got.body, { counts: { apples: '3', pears: '-5' }, extra: { a: 'x', n: 2 } });
+  assert.deepEqual(got, fromProto.decode('grpctk.demo.DemoRequest', bytes));
+});
