@@ -21,9 +21,12 @@ interface Response {
 /** Serialized FileDescriptorProtos of every service the server at `target` lists. Throws UsageError. */
 export async function reflectFiles(target: string, tls: boolean): Promise<Uint8Array[]> {
   // Loaded here only: the gRPC client is needed by this flag alone.
-  const grpc = cjs(await import('@grpc/grpc-js'));
-  const protoLoader = cjs(await import('@grpc/proto-loader'));
-  const descriptor = cjs(await import('protobufjs/ext/descriptor'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const descriptor = require('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor');
   const dir = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
   const creds = tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
   let lastError = '';
@@ -44,11 +47,6 @@ export async function reflectFiles(target: string, tls: boolean): Promise<Uint8A
     }
   }
   throw new UsageError(`--reflect ${target}: cannot get the schema from the server's reflection service: ${lastError.replace(/ Resolution note:.*/s, '').replace(/\s+/g, ' ').trim()}`);
-}
-
-/** A CommonJS module as `import()` gives it: under an ESM loader its exports are behind `default`. */
-function cjs<T>(m: T): T {
-  return ((m as { default?: T }).default ?? m) as T;
 }
 
 /** FileDescriptorProto's name and imports; empty for bytes that do not parse (a server's bug). */

@@ -64,7 +64,8 @@ export interface LoadOptions {
 export async function loadSchema(sources: SchemaSources, options: LoadOptions = {}): Promise<SchemaDecoder> {
   if (sources.reflect === undefined) return loadSchemaSync(sources, options);
   // The network edge, loaded only for this flag.
-  const { reflectFiles } = await import('../input/reflect');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { reflectFiles } = require('../input/reflect') as typeof import('../input/reflect');
   const files = await reflectFiles(sources.reflect.target, sources.reflect.tls);
   return loadSchemaSync({ ...sources, descriptorBytes: [...(sources.descriptorBytes ?? []), descriptorSetOf(files)] }, options);
 }

@@ -319,6 +319,8 @@ export class Analyzer implements CaptureSink {
   readonly counters: AnalyzerCounters = { packets: 0, tcpPackets: 0, connections: 0, heldShared: 0, unsyncedDirections: 0 };
   /** Connections not read as HTTP/2, by reason (for the summary). */
   readonly unrecognised: UnrecognisedCounters;
+  /** TLS connections: decrypted, or why not (the summary says so). */
+  readonly tls = newTlsCounters();
 
   private readonly net = new PacketDecoder();
   private readonly assembler: Assembler;
@@ -342,7 +344,7 @@ export class Analyzer implements CaptureSink {
     this.unrecognised = h2.counters.unrecognised;
     this.keys = options.keys ?? new KeyLog();
     // The decode's detector: HTTP/2 in the clear, or inside TLS when the keys are known.
-    const detect = connectionDetector({ http2: h2, tls: newTlsCounters(), keys: this.keys });
+    const detect = connectionDetector({ http2: h2, tls: this.tls, keys: this.keys });
     this.assembler = new Assembler((tcp) => {
       const live = new LiveConn(tcp);
       this.live.set(tcp.index, live);

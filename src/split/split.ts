@@ -13,6 +13,7 @@
  */
 import type { UnrecognisedCounters } from '../http2/unrecognised';
 import { readKeyLogFiles, type KeyLog } from '../tls/keylog';
+import { tlsWarnings } from '../tls/summary';
 import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -371,7 +372,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
         peakOpenFiles: 0,
         analysis: { ...analyzer.counters, methodsOverLimit: analyzer.methods.overLimit },
         unrecognised: analyzer.unrecognised,
-        warnings: warningsOf(o.by, analyzer),
+        warnings: [...(o.by === 'method' ? tlsWarnings(analyzer.tls, analyzer.keys).map((w) => `${w}; those packets went to the '${OTHER_KEY}' part`) : []), ...warningsOf(o.by, analyzer)],
       };
       if (fault !== undefined) throw fault;
       return summary;

@@ -28,7 +28,7 @@ test('-Y on message fields: export of messages, and decode shows the calls with 
   const run = grpctk(['export', '--records', 'messages', '--columns', 'call_id,direction,index', '-Y', 'direction == "response" && method contains "ServerStream" && status == OK', PY]);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(run.stdout.trim().split('\r\n').slice(1), ['0/5,response,0', '0/5,response,1', '0/5,response,2', '0/5,response,3', '1/3,response,0', '1/3,response,1', '1/3,response,2']);
-  const text = grpctk(['decode', '-I', PROTOS, '-Y', 'length > 300', PY]);
+  const text = grpctk(['decode', '-V', '-I', PROTOS, '-Y', 'length > 300', PY]);
   assert.equal(text.status, 0, text.stderr);
   assert.equal(text.stdout.trim().split('\n\n').length, 1);
   assert.match(text.stdout, /→ request #0 grpctk\.demo\.DemoRequest \(367 bytes\)/);

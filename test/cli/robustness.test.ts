@@ -67,7 +67,7 @@ test('--redact and --redact-default mask header values in every output; split re
   assert.equal(first.request_headers['user-agent'], 'grpc-node-js/1.14.7');
   assert.doesNotMatch(nd.stdout, /req-0001/);
   for (const out of [
-    grpctk(['decode', ...args]).stdout,
+    grpctk(['decode', '-V', ...args]).stdout,
     grpctk(['decode', '-F', 'json', ...args]).stdout,
     grpctk(['export', ...args]).stdout,
     grpctk(['export', '-F', 'ndjson', '--columns', 'request_headers.x-request-id', ...args]).stdout,

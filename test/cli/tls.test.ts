@@ -42,7 +42,11 @@ test('without keys: zero calls, exit 0, and one line that says what to pass', ()
   const r = grpctk(['decode', '-F', 'ndjson', TLS13]);
   assert.equal(r.status, 0);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, 'grpctk: warning: 3 TLS connections not decrypted: no keys for their client random; pass --tls-keylog\n');
+  assert.equal(
+    r.stderr,
+    'grpctk: warning: 3 TLS connections not decrypted: no keys for their client random; pass --tls-keylog\n' +
+      'grpctk: warning: no gRPC call decoded from 166 packets: 3 TCP connections, none recognised as HTTP/2\n',
+  );
 });
 
 test('a key log with garbage lines and missing connections: the others decrypt, each kind of trouble is one line', () => {
@@ -50,7 +54,7 @@ test('a key log with garbage lines and missing connections: the others decrypt, 
   // Keep the TLS 1.2 connections (CLIENT_RANDOM) only, with garbage around them and CRLF line ends.
   const kept = lines.filter((l) => l.startsWith('CLIENT_RANDOM'));
   const keylog = tmp('garbled.keys', ['# comment', 'not a key log line', ...kept, 'CLIENT_RANDOM 1234 5678', ''].join('\r\n'));
-  const r = grpctk(['decode', '-F', 'ndjson', '--tls-keylog', keylog, RESUME]);
+  const r = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, '--tls-keylog', keylog, RESUME]);
   assert.equal(r.status, 0, r.stderr);
   assertCleanStderr(r.stderr);
   const calls = ndjson(r.stdout).filter((x) => x.type === 'call');
@@ -114,7 +118,7 @@ test('split --by method on TLS: each part holds its method\'s calls and the secr
     assert.deepEqual(parts.map((p) => p.key).sort(), [...new Set(whole.map((c) => c.method))].sort());
     for (const part of parts) {
       // No key log: the part's own DSB decrypts it.
-      const d = grpctk(['decode', '-F', 'ndjson', part.path]);
+      const d = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, part.path]);
       assert.equal(d.status, 0, d.stderr);
       assert.equal(d.stderr, '', part.path);
       const calls = ndjson(d.stdout).filter((x) => x.type === 'call' && x.method === part.key);

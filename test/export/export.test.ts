@@ -87,7 +87,7 @@ test('--no-sanitize leaves text as captured; --bom starts with the byte order ma
 test('default columns follow the registry, each time with its spreadsheet columns; nested objects are JSON text in one cell', () => {
   const rows = parseCsvStrict(exportRecords([makeCall()]));
   assert.deepEqual(rows[0], defaultCsvColumns('call'));
-  assert.deepEqual(rows[0].slice(6, 12), ['start', 'start_datetime', 'start_relative_s', 'end', 'end_datetime', 'end_relative_s']);
+  assert.deepEqual(rows[0].slice(8, 14), ['start', 'start_datetime', 'start_relative_s', 'end', 'end_datetime', 'end_relative_s']);
   const headers = rows[1][rows[0].indexOf('request_headers')];
   assert.deepEqual(JSON.parse(headers), makeCall().request_headers);
   assert.equal(rows[1][rows[0].indexOf('timeout_ms')], '');
