@@ -44,7 +44,8 @@ function decode(bytes: Uint8Array): Plan {
 
 export const target: Target = {
   name: 'tcp',
-  ciIterations: 40,
+  longIterations: 40,
+  quickIterations: 10,
   generate(seed: number, i: number): FuzzInput {
     const rng = Rng.for(seed, i);
     const count = rng.pick([10, 100, 1000, 5000, 10_000]);
