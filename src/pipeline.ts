@@ -330,11 +330,17 @@ function isRegularFile(p: string): boolean {
 async function harvestFirst(input: string, schema: MessageDecoder, harvest: ReflectionHarvest, options: PipelineOptions): Promise<void> {
   const scan = new ReflectionScan();
   const first = await openInput(input);
-  for await (const chunk of first.chunks) {
-    scan.push(chunk);
-    if (scan.found) break;
+  try {
+    for await (const chunk of first.chunks) {
+      scan.push(chunk);
+      if (scan.found) break;
+    }
+  } catch (err) {
+    // A fault in the input (a cut gzip stream): the main pass meets it too, and keeps what came before it.
+    if (!(err instanceof InputError)) throw err;
+  } finally {
+    first.close();
   }
-  first.close();
   if (!scan.found) return;
   const none: DecodedBody = { messageType: null, body: null, error: null };
   const onlyReflection: MessageDecoder = {

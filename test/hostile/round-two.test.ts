@@ -176,7 +176,7 @@ test('7. one long NDJSON line: what a record costs is bounded (16 Mi characters)
   for (const args of [['decode', '-F', 'text'], ['decode', '-F', 'json'], ['export', '-F', 'csv', '--records', 'messages'], ['stats']]) {
     const r = await grpctk([...args, file('long.ndjson')]);
     judge(r, `${args.join(' ')} long.ndjson`);
-    if (args[2] === 'text') assert.match(r.stdout, /… \(16711\d+ more characters; -F ndjson shows them all\)/);
+    if (args[2] === 'text') assert.match(r.stdout, /… \(16,7\d\d,\d\d\d chars\)/);
   }
   fs.writeFileSync(file('longer.ndjson'), record(17 * 1024 * 1024));
   const r = await grpctk(['stats', file('longer.ndjson')]);
