@@ -198,7 +198,10 @@ export class NdjsonEncoder {
     this.raw(K_CALL_ID);
     this.fresh(r.call_id);
     this.raw(this.method(r.method).call);
-    this.raw(r.protocol === 'grpc' ? K_PROTOCOL_GRPC : Buffer.from(',"protocol":' + quote(r.protocol ?? 'grpc') + ',"authority":', 'utf8'));
+    // As JSON.stringify would: a record without a protocol (NDJSON of an older grpctk) is written without one.
+    if (r.protocol === 'grpc') this.raw(K_PROTOCOL_GRPC);
+    else if (r.protocol === undefined) this.raw(K_AUTHORITY);
+    else this.raw(Buffer.from(',"protocol":' + quote(r.protocol) + ',"authority":', 'utf8'));
     this.nullable(r.authority);
     this.raw(K_START);
     this.fresh(r.start);
@@ -520,6 +523,7 @@ const K_METHOD = bytesOf(',"method":');
 const K_DIRECTION = bytesOf(',"direction":');
 const K_INDEX = bytesOf(',"index":');
 const K_PROTOCOL_GRPC = bytesOf(',"protocol":"grpc","authority":');
+const K_AUTHORITY = bytesOf(',"authority":');
 const K_UNCOMPRESSED_LENGTH = bytesOf(',"compressed":false,"encoding":null,"length":');
 const K_LENGTH = bytesOf(',"length":');
 const K_ERROR = bytesOf(',"error":');

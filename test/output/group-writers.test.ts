@@ -33,7 +33,7 @@ test('json: a call with its messages is the element JSON.stringify gives, writte
 
 test('text: a call with many messages is written in pieces, ending with one blank line', () => {
   const c = capture();
-  const w = new TextWriter(c.out, false);
+  const w = new TextWriter(c.out, { color: false, verbose: true });
   w.group(makeCall(), Array.from({ length: 2000 }, (_, i) => makeMessage({ index: i })));
   const text = c.text();
   assert.ok(c.writes() > 2);
