@@ -88,7 +88,8 @@ export function comparable(records: Record<string, unknown>[]): string[] {
   return records
     .map((r) => {
       const c = { ...r };
-      for (const k of ['frame', 'tcp_stream', 'first_frame', 'last_frame']) delete c[k];
+      // call_id carries tcp_stream, which starts again from 0 in a part.
+      for (const k of ['frame', 'tcp_stream', 'call_id', 'first_frame', 'last_frame']) delete c[k];
       return JSON.stringify(c, Object.keys(c).sort());
     })
     .sort();

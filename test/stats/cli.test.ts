@@ -72,7 +72,7 @@ test('a record of another type on stdin: stats up to it, then one line naming th
 test('bad flag values are usage errors (exit 2), one line', () => {
   const r = grpctk(['stats', '--by', 'method,colour', '-'], NDJSON);
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, 'grpctk: --by: unknown grouping "colour" (expected method, status, connection, server, client, authority, sni, tls)\n');
+  assert.equal(r.stderr, 'grpctk: --by: unknown grouping "colour" (expected method, status, connection, server, client, authority, sni, tls, protocol)\n');
   const i = grpctk(['stats', '--interval', 'soon', '-'], NDJSON);
   assert.equal(i.status, 2);
   assert.match(i.stderr, /^grpctk: --interval: "soon" is not a duration/);
