@@ -16,7 +16,9 @@ import { InputError, UsageError } from '../errors';
 import { parseIsoTimeNs } from '../records/time';
 import { buildHistogram, histogramPercentile, round, type LatencySummary } from './latency';
 import {
+  callsPerSecond,
   comparator,
+  errorRate,
   keepOuterTogether,
   MERGE_STATE_VERSION,
   orderedStatus,
@@ -163,7 +165,7 @@ class MergedGroup {
       status: orderedStatus(this.status),
       errors: this.errors,
       status_unknown: this.unknown,
-      error_rate: this.calls - this.unknown === 0 ? 0 : round(this.errors / (this.calls - this.unknown)),
+      error_rate: errorRate(this.errors, this.calls, this.unknown),
       latency_ms: this.latency.summary(),
       request_messages: this.requestMessages,
       response_messages: this.responseMessages,
@@ -171,7 +173,7 @@ class MergedGroup {
       response_bytes: this.responseBytes,
       first: this.first?.text ?? null,
       last: this.last?.text ?? null,
-      calls_per_second: spanSeconds > 0 && inputCalls >= 2 ? round(this.calls / spanSeconds, 3) : null,
+      calls_per_second: callsPerSecond(this.calls, spanSeconds, inputCalls),
     };
     if (intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
     if (mergeable) out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: this.latency.sum, latency_hdr: this.latency.encodedHistogram() };

@@ -235,7 +235,7 @@ class GroupState {
       status: orderedStatus(this.status),
       errors: this.errors,
       status_unknown: this.unknown,
-      error_rate: this.calls - this.unknown === 0 ? 0 : round(this.errors / (this.calls - this.unknown)),
+      error_rate: errorRate(this.errors, this.calls, this.unknown),
       latency_ms: this.latency.summary(),
       request_messages: this.requestMessages,
       response_messages: this.responseMessages,
@@ -243,7 +243,7 @@ class GroupState {
       response_bytes: this.responseBytes,
       first: this.firstText,
       last: this.lastText,
-      calls_per_second: spanSeconds > 0 && inputCalls >= 2 ? round(this.calls / spanSeconds, 3) : null,
+      calls_per_second: callsPerSecond(this.calls, spanSeconds, inputCalls),
     };
     if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
     if (mergeable) {
@@ -366,6 +366,16 @@ export class StatsTap implements RecordSink {
  * Nested groups: the rows of one outer value (one method under `--by method --by status`) stay together,
  * in the order of the sort; outer values come in the order of their first row. Stable, in place.
  */
+/** Errors over the calls whose outcome is known (STATUS_UNKNOWN calls are neither). One rule for stats and --merge. */
+export function errorRate(errors: number, calls: number, unknown: number): number {
+  return calls - unknown === 0 ? 0 : round(errors / (calls - unknown));
+}
+
+/** A group's calls over the whole input's span; none from fewer than two calls. One rule for stats and --merge. */
+export function callsPerSecond(calls: number, spanSeconds: number, inputCalls: number): number | null {
+  return spanSeconds > 0 && inputCalls >= 2 ? round(calls / spanSeconds, 3) : null;
+}
+
 export function keepOuterTogether(groups: GroupStats[], outer: GroupBy): void {
   const rank = new Map<string | null, number>();
   const outerOf = (g: GroupStats) => (g.key as Record<string, string | null>)[outer];
