@@ -329,7 +329,8 @@ function isRegularFile(p: string): boolean {
  */
 async function harvestFirst(input: string, schema: MessageDecoder, harvest: ReflectionHarvest, options: PipelineOptions): Promise<void> {
   const scan = new ReflectionScan();
-  const first = await openInput(input);
+  // Read into two buffers used in turn: the scan keeps no chunk (fresh 1 MiB buffers cost page faults).
+  const first = await openInput(input, { reuseBuffers: true });
   try {
     for await (const chunk of first.chunks) {
       scan.push(chunk);

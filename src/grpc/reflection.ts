@@ -156,7 +156,11 @@ function huffmanPrefix(s: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** A streaming search for the patterns over chunks of a file (a match may span chunk borders). */
+/**
+ * A streaming search for the patterns over chunks of a file (a match may span chunk borders). Each chunk is
+ * searched where it lies; only the border (the last `keep` bytes before it and its first `keep` bytes) is
+ * copied, so the chunk may be a reused read buffer and no chunk-sized copy is made.
+ */
 export class ReflectionScan {
   private readonly patterns = reflectionPatterns();
   private readonly keep = Math.max(...this.patterns.map((p) => p.length)) - 1;
@@ -165,13 +169,19 @@ export class ReflectionScan {
 
   push(chunk: Uint8Array): void {
     if (this.found) return;
-    const buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const border = this.tail.length > 0 ? Buffer.concat([this.tail, buf.subarray(0, this.keep)]) : null;
     for (const p of this.patterns) {
-      if (buf.indexOf(p) >= 0) {
+      if ((border !== null && border.indexOf(p) >= 0) || buf.indexOf(p) >= 0) {
         this.found = true;
         return;
       }
     }
-    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - this.keep)));
+    // The last `keep` bytes seen, copied (the chunk's memory may be read into again).
+    if (buf.length >= this.keep) this.tail = Buffer.from(buf.subarray(buf.length - this.keep));
+    else {
+      const seen = border ?? buf;
+      this.tail = Buffer.from(seen.subarray(Math.max(0, seen.length - this.keep)));
+    }
   }
 }
