@@ -66,6 +66,11 @@ export function statusCode(name: string): number | undefined {
  * records the raw header and an error).
  */
 export function parseGrpcStatus(value: string): number | undefined {
+  // Nearly every value is one digit: no trim, no regular expression.
+  if (value.length === 1) {
+    const c = value.charCodeAt(0) - 0x30;
+    return c >= 0 && c <= 9 ? c : undefined;
+  }
   const v = value.trim();
   if (!/^[0-9]{1,10}$/.test(v)) return undefined;
   return Number(v);

@@ -98,12 +98,18 @@ function isoParts(s: string): { seconds: number; nanos: number } | null {
 // Formatting: the one form every record timestamp has, `2026-11-21T03:39:12.123456789Z` (9 digits).
 // Packets of a capture mostly share their second with the packet before, so the `YYYY-MM-DDTHH:MM:SS`
 // prefix of the last second formatted is cached: most calls cost one integer compare and a padStart.
+// The whole string of the last instant is kept too: the messages of one packet (a dozen in a dense capture)
+// share its time, and handing out the same string spares building and flattening it again.
 
 let cachedSec = Number.NaN;
 let cachedPrefix = '';
+let lastSec = Number.NaN;
+let lastNsec = Number.NaN;
+let lastText = '';
 
 /** `sec` seconds since the Unix epoch and `nsec` nanoseconds (0..999999999) as ISO-8601 UTC with 9 digits. */
 export function formatTimestamp(sec: number, nsec: number): string {
+  if (nsec === lastNsec && sec === lastSec) return lastText;
   if (sec !== cachedSec) {
     const d = new Date(sec * 1000);
     // Outside Date's range (±8.64e15 ms: before year -271821 or after 275760, which microsecond ticks
@@ -112,7 +118,10 @@ export function formatTimestamp(sec: number, nsec: number): string {
     cachedPrefix = Number.isNaN(d.getTime()) ? expandedPrefix(sec) : d.toISOString().slice(0, -5); // drop ".000Z"
     cachedSec = sec;
   }
-  return `${cachedPrefix}.${String(nsec).padStart(9, '0')}Z`;
+  lastText = `${cachedPrefix}.${String(nsec).padStart(9, '0')}Z`;
+  lastSec = sec;
+  lastNsec = nsec;
+  return lastText;
 }
 
 /** `YYYY-MM-DDTHH:MM:SS` of any whole number of seconds, years signed and six digits (ISO 8601 expanded). */

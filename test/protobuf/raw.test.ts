@@ -163,3 +163,31 @@ test('random bytes never throw', () => {
     { numRuns: 2000 },
   );
 });
+
+test('long payloads (checked natively) are text, bytes or messages exactly as short ones', () => {
+  const field1 = (payload: Buffer) => Buffer.concat([hex('0a'), varint(payload.length), payload]);
+  // The same rule on both sides of the length where the check changes: controls but tab, LF and CR, and DEL
+  // make bytes; valid UTF-8 is text; invalid UTF-8 is bytes.
+  for (const n of [1000, 1023, 1024, 1025, 4096]) {
+    const text = Buffer.alloc(n, 'z'); // 'z' is field 15, wire type 2: not a message (lengths run out)
+    assert.equal(decodeRaw(field1(text)).body[1], text.toString('latin1'), `ascii ${n}`);
+    for (const c of [0x00, 0x01, 0x08, 0x0b, 0x0c, 0x0e, 0x1f, 0x7f]) {
+      for (const at of [0, n >> 1, n - 1]) {
+        const b = Buffer.from(text);
+        b[at] = c;
+        assert.equal(decodeRaw(field1(b)).body[1], b.toString('base64'), `control ${c} at ${at} of ${n}`);
+      }
+    }
+    for (const c of [0x09, 0x0a, 0x0d]) {
+      const b = Buffer.from(text);
+      b[n >> 1] = c;
+      assert.equal(decodeRaw(field1(b)).body[1], b.toString('latin1'), `${c} is text`);
+    }
+    const utf8 = Buffer.concat([Buffer.from('zoë ✓ '), Buffer.alloc(n, 'z')]);
+    assert.equal(decodeRaw(field1(utf8)).body[1], utf8.toString('utf8'), `utf-8 ${n}`);
+    const bad = Buffer.from(utf8);
+    bad[2] = 0xc3;
+    bad[3] = 0x28; // a lead octet without its continuation
+    assert.equal(decodeRaw(field1(bad)).body[1], bad.toString('base64'), `invalid utf-8 ${n}`);
+  }
+});
