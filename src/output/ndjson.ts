@@ -111,6 +111,8 @@ export class NdjsonEncoder {
   private headerNext = 0;
   private readonly conns: ConnectionBytes[] = [];
   private connNext = 0;
+  /** The TLS member last written: its keys and values in order, and its bytes (see tlsMember). */
+  private lastTls: { keys: string[]; values: unknown[]; bytes: Buffer } | null = null;
 
   constructor(
     private readonly emit: (chunk: Buffer) => void,
@@ -233,7 +235,7 @@ export class NdjsonEncoder {
     if (r.trailers_only !== undefined) this.ascii(',"trailers_only":' + (r.trailers_only ? 'true' : 'false'));
     if (r.status_details !== undefined) this.member(K_STATUS_DETAILS, r.status_details);
     if (r.errors !== undefined) this.member(K_ERRORS, r.errors);
-    if (r.tls !== undefined) this.member(K_TLS, r.tls);
+    if (r.tls !== undefined) this.tlsMember(r.tls);
     this.raw(B_END);
   }
 
@@ -300,6 +302,34 @@ export class NdjsonEncoder {
       cache[this.headerNext] = entry;
       this.headerNext = (this.headerNext + 1) % HEADER_CACHE_ENTRIES;
     }
+    this.raw(bytes);
+  }
+
+  /**
+   * `,"tls":{…}`. Each call record carries its own copy of its connection's TLS summary, so the copies are
+   * compared with the last one written (same keys in the same order, same values) and its bytes reused.
+   */
+  private tlsMember(t: object): void {
+    const last = this.lastTls;
+    if (last !== null) {
+      const o = t as Record<string, unknown>;
+      let i = 0;
+      let same = Object.getPrototypeOf(t) === Object.prototype;
+      for (const k in o) {
+        if (!same || last.keys[i] !== k || last.values[i] !== o[k] || typeof o[k] === 'object') {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === last.keys.length) return this.raw(last.bytes);
+    }
+    const text = JSON.stringify(t);
+    if (text === undefined) return;
+    const bytes = Buffer.from(',"tls":' + (isSafeJson(text) ? text : escapeJson(text)), 'utf8');
+    const o = t as Record<string, unknown>;
+    const keys = Object.keys(o);
+    this.lastTls = { keys, values: keys.map((k) => o[k]), bytes };
     this.raw(bytes);
   }
 
@@ -535,7 +565,6 @@ const K_RESPONSE_HEADERS = bytesOf(',"response_headers":');
 const K_TRAILERS = bytesOf(',"trailers":');
 const K_STATUS_DETAILS = bytesOf(',"status_details":');
 const K_ERRORS = bytesOf(',"errors":');
-const K_TLS = bytesOf(',"tls":');
 
 /** A number (or null) as JSON.stringify writes it. */
 function num(n: number | null): string {

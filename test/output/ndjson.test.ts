@@ -161,6 +161,40 @@ test('a record in another key order or with extra fields keeps them when not emi
   assert.equal(recordLine(r), '{"error":null,"type":"message","extra":{"a":1},"frame":1}\n');
 });
 
+test('call records carrying TLS summaries: each line as JSON.stringify writes it, whatever the record before', () => {
+  const base = { version: 'TLS 1.3', cipher_suite: 'TLS_AES_128_GCM_SHA256', resumed: 'no' as const };
+  const tlss: object[] = [
+    base,
+    { ...base },
+    { ...base, sni: 'grpctk.test' },
+    { ...base, sni: 'grpctk.test' },
+    { ...base, sni: 'grpctk.test', alpn: 'h2' },
+    { version: base.version, sni: 'grpctk.test', cipher_suite: base.cipher_suite, resumed: 'no', alpn: 'h2' }, // other key order
+    { ...base, resumed: 'yes' },
+    { ...base, sni: undefined },
+    { ...base },
+    { ...base, sni: 'evil \u202e "quoted"' },
+    { ...base, sni: 'evil \u202e "quoted"' },
+    { ...base, alpn: { nested: 1 } },
+    { ...base, alpn: { nested: 2 } },
+    { ...base, sni: 'h2', alpn: 'h2' },
+    { ...base, alpn: 'h2', sni: 'h2' }, // the same values in the same places, under other keys
+    { ...base, inherited: 'x' },
+    Object.assign(Object.create({ inherited: 'x' }), base), // JSON.stringify leaves inherited keys out
+    { ...base },
+  ];
+  const records = tlss.map((tls, i) => call({ stream: i, tls: tls as CallRecord['tls'] }));
+  const chunks: Buffer[] = [];
+  const enc = new NdjsonEncoder((c) => chunks.push(Buffer.from(c)));
+  for (const r of records) {
+    canonicalRecord.current = r;
+    enc.record(r);
+  }
+  enc.flush();
+  canonicalRecord.current = null;
+  assert.equal(Buffer.concat(chunks).toString('utf8'), records.map(reference).join(''));
+});
+
 test('the writer hands over whole chunks in order; lines longer than a chunk come out whole', () => {
   const records: Rec[] = [];
   for (let i = 0; i < 300; i++) {
