@@ -2,8 +2,7 @@
  * Which protocols the decode looks for on a TCP connection, in the order they are asked (./dispatcher.ts).
  * A new protocol is a folder with a `Dissector` and one line here.
  */
-import type { HandlerFactory } from '../tcp/types';
-import { http2Dissector } from '../http2/dissector';
+import { http2Dissector, type Http2Starter } from '../http2/dissector';
 import { tlsDissector, type TlsCounters } from '../tls/detect';
 import { detectorFactory, type DetectorFactory } from './dispatcher';
 import type { Dissector } from './types';
@@ -12,8 +11,8 @@ export { detectorFactory } from './dispatcher';
 export type { DetectorFactory } from './dispatcher';
 
 export interface ConnectionLayers {
-  /** The HTTP/2 layer's handler factory. */
-  http2: HandlerFactory;
+  /** The HTTP/2 layer's handler factory (http2/connection.ts). */
+  http2: Http2Starter;
   /** Where TLS connections are counted. */
   tls: TlsCounters;
 }
@@ -21,7 +20,6 @@ export interface ConnectionLayers {
 export function connectionDissectors(layers: ConnectionLayers): Dissector[] {
   return [
     tlsDissector(layers.tls),
-    // Last: it takes whatever the others declined (see http2/dissector.ts).
     http2Dissector(layers.http2),
   ];
 }

@@ -1,18 +1,17 @@
 /**
- * The HTTP/2 layer: a tcp `ConnectionHandler` per TCP connection that recognises HTTP/2, splits both
+ * The HTTP/2 layer: a tcp `ConnectionHandler` per TCP connection known to be HTTP/2, that splits both
  * directions into frames (framer.ts), decodes header blocks with one HPACK decoder per direction (hpack.ts)
  * and pushes stream-level events to an `Http2Sink` (types.ts).
  *
- * Recognition (RFC 9113 §3.4): the client connection preface at the start of either direction makes the
- * connection HTTP/2 on any port, and its sender the client. Failing that, a connection whose start was not
- * captured is taken as HTTP/2 when the server port is in `http2Ports`; both directions then begin by looking
- * for a frame boundary (see framer.ts). A connection whose first bytes are anything else (an HTTP/1.x
- * request, TLS, …) is ignored: after the first bytes, `data()` returns at once. An HTTP/1.1 request asking
- * for `Upgrade: h2c` answered by `101 Switching Protocols` (RFC 7540 §3.2) becomes HTTP/2, with the
- * upgraded request as stream 1.
+ * Recognition is the detector's (../detect/, with the HTTP/2 test in ./detect.ts): a connection reaches a
+ * handler with a verdict that says which side is the client and whether each direction begins on a frame
+ * boundary (its start captured: the client preface, a server preface) or must look for one (a connection
+ * joined midway, found by its frame run or named by `--http2-port`; see framer.ts), or that it begins with
+ * an HTTP/1.1 request asking for `Upgrade: h2c` (RFC 7540 §3.2): followed until the server's
+ * `101 Switching Protocols`, then HTTP/2 with the upgraded request as stream 1.
  *
- * Until a connection is recognised, its bytes are held (copied, at most DETECT_BUFFER_BYTES) so that a
- * server that speaks first (its SETTINGS before the client's preface arrives) is not lost.
+ * `http2HandlerFactory(sink)(conn)` asks the HTTP/2 test alone (for callers that decode nothing else);
+ * `factory.start(conn, verdict)` is the detector's way in.
  */
 import type { CloseReason, ConnectionHandler, Direction, HandlerFactory, TcpConnection } from '../tcp/types';
 import { formatEndpoint } from '../tcp/types';
@@ -29,6 +28,9 @@ import {
 import { DEFAULT_MAX_FRAME_PAYLOAD, FrameParser } from './framer';
 import { H2cUpgrade } from './h2c';
 import { DEFAULT_MAX_HEADER_TABLE_SIZE, HpackDecoder, octetsToString } from './hpack';
+import type { Http2Verdict } from './detect';
+import { detectorFactory, DETECT_BUFFER_BYTES } from '../detect/dispatcher';
+import { http2Dissector } from './dissector';
 import type {
   HeadersEvent,
   HeaderField,
@@ -37,6 +39,7 @@ import type {
   Http2Direction,
   Http2Options,
   Http2Sink,
+  UnknownField,
 } from './types';
 
 /** Default `maxStreamsPerConnection`: open streams tracked; past it the oldest is forgotten and counted. */
@@ -45,12 +48,6 @@ export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 10_000;
 export const DEFAULT_MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
 export { DEFAULT_MAX_HEADER_TABLE_SIZE } from './hpack';
 export { DEFAULT_MAX_FRAME_PAYLOAD } from './framer';
-
-/**
- * Bytes held per connection before it is recognised (a server's SETTINGS waiting for the client's preface,
- * an h2c upgrade request waiting for its 101). Past it the connection is ignored.
- */
-export const DETECT_BUFFER_BYTES = 64 * 1024;
 
 /** GOAWAY debug data kept (octets); the rest is cut (it is free text meant for humans, §6.8). */
 export const GOAWAY_DEBUG_MAX_BYTES = 1024;
@@ -81,58 +78,38 @@ export function resolveOptions(o: Http2Options = {}): ResolvedOptions {
 }
 
 export function newHttp2Counters(): Http2Counters {
-  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0 };
+  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, joinedConnections: 0, joinedCalls: 0 };
 }
 
 /** A tcp HandlerFactory that also exposes the layer's counters (for the summary). */
 export interface Http2HandlerFactory extends HandlerFactory {
   readonly counters: Http2Counters;
+  /** `--http2-port`, for the HTTP/2 test. */
+  readonly ports: ReadonlySet<number>;
+  /** The handler of a connection the HTTP/2 test claimed. */
+  start(conn: TcpConnection, verdict: Http2Verdict): ConnectionHandler;
 }
 
 /** One handler per TCP connection, all sharing `counters`. */
 export function http2HandlerFactory(sink: Http2Sink, options?: Http2Options): Http2HandlerFactory {
   const resolved = resolveOptions(options);
   const counters = newHttp2Counters();
-  const factory = (conn: TcpConnection): ConnectionHandler =>
-    new Http2ConnectionHandler(conn, sink, resolved, counters);
-  return Object.assign(factory, { counters });
+  const start = (conn: TcpConnection, verdict: Http2Verdict): ConnectionHandler =>
+    new Http2ConnectionHandler(conn, sink, resolved, counters, verdict);
+  const self = { counters, ports: resolved.http2Ports, start };
+  // Called directly, the factory asks the HTTP/2 test alone over the first bytes.
+  const detect = detectorFactory([http2Dissector(self)]);
+  return Object.assign((conn: TcpConnection) => detect(conn), self);
 }
 
 const enum Mode {
-  /** First bytes not yet conclusive; bytes are held. */
-  DETECT,
   /** An h2c upgrade request was seen; waiting for the server's answer. */
   UPGRADE,
   HTTP2,
-  /** Not HTTP/2: every later call returns at once. */
+  /** Not HTTP/2 after all (an h2c upgrade refused): every later call returns at once. */
   IGNORED,
   CLOSED,
 }
-
-/** Bytes or a gap held while detecting. */
-interface Held {
-  dir: Direction;
-  bytes: Uint8Array | null;
-  lost: number;
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-}
-
-/** What the first bytes of a direction look like. */
-const enum Looks {
-  NOTHING_YET,
-  UNDECIDED,
-  PREFACE,
-  /** A SETTINGS frame header: an HTTP/2 server preface (§3.4), sent before the client's arrived. */
-  SETTINGS,
-  HTTP1_REQUEST,
-  HTTP1_RESPONSE,
-  OTHER,
-}
-
-/** Bytes of each direction's start kept for classification. */
-const HEAD_BYTES = 32;
 
 /** A header block being assembled from HEADERS/PUSH_PROMISE + CONTINUATION frames (§6.10). */
 interface PendingBlock {
@@ -163,19 +140,11 @@ interface StreamState {
 }
 
 export class Http2ConnectionHandler implements ConnectionHandler {
-  private mode = Mode.DETECT;
+  private mode = Mode.HTTP2;
   private conn: Http2Connection | null = null;
   private dirs: [DirState, DirState] | null = null;
   private readonly streams = new Map<number, StreamState>();
   private highestStreamId = 0;
-
-  // Detection state.
-  private readonly head: [Uint8Array, Uint8Array] = [new Uint8Array(HEAD_BYTES), new Uint8Array(HEAD_BYTES)];
-  private readonly headLen: [number, number] = [0, 0];
-  /** A gap came before the first bytes of the direction: its start was not captured. */
-  private readonly startLost: [boolean, boolean] = [false, false];
-  private held: Held[] = [];
-  private heldBytes = 0;
   private upgrade: H2cUpgrade | null = null;
 
   // The packet being processed: origin of the frames it completes.
@@ -188,7 +157,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     private readonly sink: Http2Sink,
     private readonly options: ResolvedOptions,
     private readonly counters: Http2Counters,
-  ) {}
+    verdict: Http2Verdict,
+  ) {
+    this.start(verdict);
+  }
 
   /** The connection as seen by the sink, once recognised. */
   get connection(): Http2Connection | null {
@@ -200,14 +172,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       case Mode.HTTP2:
         this.h2Data(dir, bytes, frame, tsSec, tsNsec);
         return;
-      case Mode.IGNORED:
-      case Mode.CLOSED:
-        return;
-      case Mode.DETECT:
-        this.detectData(dir, bytes, frame, tsSec, tsNsec);
-        return;
       case Mode.UPGRADE:
         this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
+        return;
+      default:
         return;
     }
   }
@@ -216,11 +184,6 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     switch (this.mode) {
       case Mode.HTTP2:
         this.h2Gap(dir, lost, frame, tsSec, tsNsec);
-        return;
-      case Mode.DETECT:
-        if (this.headLen[dir] === 0) this.startLost[dir] = true;
-        this.hold({ dir, bytes: null, lost, frame, tsSec, tsNsec });
-        this.decide();
         return;
       case Mode.UPGRADE:
         // An h2c upgrade with a hole in its HTTP/1.1 part cannot be followed reliably.
@@ -232,10 +195,6 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   close(_reason: CloseReason): void {
-    if (this.mode === Mode.DETECT) {
-      // The capture ended before the first bytes were conclusive; a port-forced decision may still apply.
-      this.decide(true);
-    }
     if (this.mode === Mode.HTTP2 && this.dirs !== null && this.conn !== null) {
       for (const d of this.dirs) {
         d.parser.end();
@@ -247,149 +206,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       return;
     }
     this.mode = Mode.CLOSED;
-    this.held = [];
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Detection
-
-  private detectData(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
-    const have = this.headLen[dir];
-    if (have < HEAD_BYTES) {
-      const take = Math.min(HEAD_BYTES - have, bytes.length);
-      this.head[dir].set(bytes.subarray(0, take), have);
-      this.headLen[dir] = have + take;
-    }
-    if (this.held.length === 0) {
-      // Common case: this first chunk is conclusive, so it need not be copied.
-      const verdict = this.verdict(false);
-      if (verdict !== null) {
-        this.start(verdict);
-        if (this.mode === Mode.HTTP2) this.h2Data(dir, bytes, frame, tsSec, tsNsec);
-        else if (this.mode === Mode.UPGRADE) this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
-        return;
-      }
-    }
-    this.hold({ dir, bytes: bytes.slice(), lost: 0, frame, tsSec, tsNsec });
-    this.decide();
-  }
-
-  private hold(h: Held): void {
-    this.held.push(h);
-    if (h.bytes !== null) this.heldBytes += h.bytes.length;
-  }
-
-  /** Decide from what is held; replay it if the connection is HTTP/2 (or an h2c upgrade). */
-  private decide(final = false): void {
-    const verdict = this.verdict(final);
-    if (verdict === null) {
-      if (this.heldBytes > DETECT_BUFFER_BYTES) this.ignore();
-      return;
-    }
-    this.start(verdict);
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
-    for (const h of held) {
-      if (h.bytes === null) this.gap(h.dir, h.lost, h.frame, h.tsSec, h.tsNsec);
-      else this.data(h.dir, h.bytes, h.frame, h.tsSec, h.tsNsec);
-    }
   }
 
   private ignore(): void {
     this.mode = Mode.IGNORED;
-    this.held = [];
-    this.heldBytes = 0;
     this.upgrade = null;
   }
 
-  /**
-   * null: wait for more bytes. Otherwise how to start: as HTTP/2 with this client and whether each
-   * direction begins on a frame boundary, as an h2c upgrade, or ignored.
-   */
-  private verdict(final: boolean): Verdict | null {
-    const looks: [Looks, Looks] = [this.looks(0), this.looks(1)];
-    for (const d of [0, 1] as const) {
-      if (looks[d] === Looks.PREFACE) {
-        return { kind: 'h2', clientIndex: d, synced: [!this.startLost[0], !this.startLost[1]] };
-      }
-    }
-    const forcedServer = this.forcedServer();
-    if (looks[0] === Looks.UNDECIDED || looks[1] === Looks.UNDECIDED) {
-      if (!final) return null;
-    }
-    if (forcedServer !== null) {
-      const clientIndex = (1 - forcedServer) as Direction;
-      if (looks[clientIndex] === Looks.HTTP1_REQUEST) return { kind: 'ignore' };
-      // A server preface with the client silent so far: the client's preface may be next.
-      if (looks[forcedServer] === Looks.SETTINGS && looks[clientIndex] === Looks.NOTHING_YET && !final) return null;
-      return { kind: 'h2', clientIndex, synced: [false, false] };
-    }
-    for (const d of [0, 1] as const) {
-      if (looks[d] === Looks.HTTP1_REQUEST) {
-        // Parsed further (bounded) in case it asks for `Upgrade: h2c`; otherwise ignored.
-        return { kind: 'upgrade', clientIndex: d };
-      }
-    }
-    if (looks[0] === Looks.OTHER || looks[1] === Looks.OTHER) return { kind: 'ignore' };
-    if (looks[0] === Looks.HTTP1_RESPONSE || looks[1] === Looks.HTTP1_RESPONSE) return { kind: 'ignore' };
-    if (final) return { kind: 'ignore' };
-    return null; // nothing yet, or a server preface waiting for the client's
-  }
-
-  /** The server endpoint when `http2Ports` applies (the connection's start was not seen), else null. */
-  private forcedServer(): Direction | null {
-    const ports = this.options.http2Ports;
-    if (ports.size === 0) return null;
-    const [a, b] = this.tcp.endpoints;
-    if (this.tcp.synSeen) {
-      // endpoints[0] sent the SYN: it is the client, and its first bytes (the preface, or not HTTP/2) were
-      // captured unless a gap came first.
-      return ports.has(b.port) && this.startLost[0] ? 1 : null;
-    }
-    const inA = ports.has(a.port);
-    const inB = ports.has(b.port);
-    if (inA && inB) return a.port < b.port ? 0 : 1;
-    if (inA) return 0;
-    if (inB) return 1;
-    return null;
-  }
-
-  private looks(d: Direction): Looks {
-    const n = this.headLen[d];
-    if (n === 0) return Looks.NOTHING_YET;
-    const h = this.head[d];
-    if (this.startLost[d]) return Looks.OTHER;
-    let prefix = true;
-    for (let i = 0; i < n && i < CLIENT_PREFACE.length; i++) {
-      if (h[i] !== CLIENT_PREFACE[i]) {
-        prefix = false;
-        break;
-      }
-    }
-    if (prefix) return n >= CLIENT_PREFACE.length ? Looks.PREFACE : Looks.UNDECIDED;
-    // "HTTP/1.1 200 OK": a response seen first (the request was not captured).
-    if (startsWith(h, n, HTTP_SLASH)) return Looks.HTTP1_RESPONSE;
-    if (n < HTTP_SLASH.length && startsWith(HTTP_SLASH, n, h.subarray(0, n))) return Looks.UNDECIDED;
-    // A request line: a method token (RFC 9110 §9: uppercase letters in practice) and a space.
-    let i = 0;
-    while (i < n && h[i] >= 0x41 && h[i] <= 0x5a) i++;
-    if (i > 0 && i < n && h[i] === 0x20) return Looks.HTTP1_REQUEST;
-    if (i === n && n < 16) return Looks.UNDECIDED;
-    // A SETTINGS frame header at offset 0: the server preface.
-    if (n < 9) return h[0] === 0 ? Looks.UNDECIDED : Looks.OTHER;
-    const len = (h[0] << 16) | (h[1] << 8) | h[2];
-    if (h[3] === FrameType.SETTINGS && h[4] === 0 && len % SETTINGS_ENTRY_LENGTH === 0 && len <= DEFAULT_MAX_FRAME_SIZE) {
-      if ((h[5] | h[6] | h[7] | h[8]) === 0) return Looks.SETTINGS;
-    }
-    return Looks.OTHER;
-  }
-
-  private start(v: Verdict): void {
-    if (v.kind === 'ignore') {
-      this.ignore();
-      return;
-    }
+  private start(v: Http2Verdict): void {
     const [a, b] = this.tcp.endpoints;
     const clientIndex = v.clientIndex;
     this.conn = {
@@ -409,6 +233,11 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   /** Switch to HTTP/2. `expectPreface`: the client direction begins with the 24-octet preface. */
   private beginHttp2(synced: [boolean, boolean], expectPreface: boolean): void {
     const conn = this.conn as Http2Connection;
+    const joined = !synced[0] || !synced[1];
+    if (joined) {
+      conn.joined = true;
+      this.counters.joinedConnections++;
+    }
     const mk = (d: Direction): DirState => {
       const name: Http2Direction = d === conn.clientIndex ? 'request' : 'response';
       const parser = new FrameParser((type, flags, sid, payload) => this.onFrame(state, type, flags, sid, payload), {
@@ -425,7 +254,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       const state: DirState = {
         name,
         parser,
-        hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize }),
+        hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize, joined: !synced[d] }),
         block: null,
         prefaceLeft: expectPreface && name === 'request' && synced[d] ? CLIENT_PREFACE.length : 0,
       };
@@ -643,7 +472,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       }
       // Common case: the block is the frame's fragment, decoded in place.
       const r = d.hpack.decode(payload, start, end);
-      this.emitHeaders(d, sid, promisedId, endStream, r.headers, r.error);
+      this.emitHeaders(d, sid, promisedId, endStream, r.headers, r.error, r.unknown);
       return;
     }
     const oversize = len > this.options.maxHeaderBlockBytes;
@@ -680,7 +509,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       return;
     }
     const r = d.hpack.decode(b.buf, 0, b.len);
-    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error);
+    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error, r.unknown);
   }
 
   /** A block that will not be completed: the stream still shows up, with the reason. */
@@ -697,6 +526,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     endStream: boolean,
     headers: HeaderField[],
     error: string | undefined,
+    unknown?: UnknownField[],
   ): void {
     const streamId = promisedId !== 0 ? promisedId : sid;
     this.touchStream(streamId);
@@ -705,6 +535,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       this.counters.hpackErrors++;
       ev.hpackError = error;
     }
+    if (unknown !== undefined) ev.unknown = unknown;
     if (promisedId !== 0) {
       ev.promised = true;
       // A promised request has no body (§8.4): its request side is over.
@@ -777,20 +608,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 }
 
-type Verdict =
-  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean] }
-  | { kind: 'upgrade'; clientIndex: Direction }
-  | { kind: 'ignore' };
-
 const EMPTY = new Uint8Array(0);
-const HTTP_SLASH = Uint8Array.from(Buffer.from('HTTP/', 'latin1'));
-
-function startsWith(h: Uint8Array, n: number, prefix: Uint8Array): boolean {
-  if (n < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (h[i] !== prefix[i]) return false;
-  return true;
-}
-
 /** Frames whose payload is (part of) a header block: losing one changes HPACK state (RFC 7541 §2.2). */
 function carriesHeaderBlock(type: number): boolean {
   return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;

@@ -26,7 +26,7 @@
  *    normally, references to older ones are reported as unknown — never mis-decoded. The connection layer
  *    does the same when a header block is lost to a TCP gap or skipped for its size.
  */
-import type { HeaderField } from './types';
+import type { HeaderField, UnknownField } from './types';
 
 /** Default `maxTableSize`: the largest dynamic table (octets) we keep for a peer (Http2Options.maxHeaderTableSize). */
 export const DEFAULT_MAX_HEADER_TABLE_SIZE = 65_536;
@@ -294,6 +294,13 @@ export interface HpackDecoderOptions {
   maxTableSize?: number;
   /** Dynamic table size before any SETTINGS or size update: 4096 in HTTP/2 (RFC 9113 §6.5.2). */
   initialTableSize?: number;
+  /**
+   * The direction's start was not captured: the peer's table already holds entries we never saw. References
+   * to them become placeholders (`HpackBlockResult.unknown`) rather than errors, and the size in force is
+   * taken as maxTableSize (keeping an entry the peer has evicted is harmless; evicting one it still uses
+   * would shift every placeholder).
+   */
+  joined?: boolean;
 }
 
 /** The outcome of one header block. */
@@ -306,6 +313,8 @@ export interface HpackBlockResult {
   headers: HeaderField[];
   /** First problem met, with `(+N more)` when there were several; absent when the block decoded cleanly. */
   error?: string;
+  /** Fields that refer to entries from before the join (or the last loss of state), in block order. */
+  unknown?: UnknownField[];
 }
 
 /** Thrown inside `decode()` when the rest of the block cannot be parsed; caught there. */
@@ -324,9 +333,17 @@ export class HpackDecoder {
   private tuples: Array<HeaderField | null> = new Array(16).fill(null);
   private sizes: number[] = new Array(16).fill(0);
   private nameSizes: number[] = new Array(16).fill(0);
+  /** For an entry whose name came from an unknown entry: that entry's ref (UnknownField.ref); else null. */
+  private nameRefs: Array<string | null> = new Array(16).fill(null);
   private mask = 15;
   private head = 0;
   private count = 0;
+  /**
+   * How many times the table's state was lost (1 at a join): entries older than those held are then
+   * placeholders named `epoch.k`. 0: every entry the peer holds was seen, an unknown index is an error.
+   */
+  private epoch = 0;
+  private unknown: UnknownField[] | null = null;
 
   // Per-block state.
   private pos = 0;
@@ -339,6 +356,15 @@ export class HpackDecoder {
   constructor(options: HpackDecoderOptions = {}) {
     this.maxTableSize = options.maxTableSize ?? DEFAULT_MAX_HEADER_TABLE_SIZE;
     this.capacity = Math.min(options.initialTableSize ?? INITIAL_TABLE_SIZE, this.maxTableSize);
+    if (options.joined) {
+      this.epoch = 1;
+      this.capacity = this.maxTableSize;
+    }
+  }
+
+  /** The ref of the entry at dynamic index `index` that we do not hold: k-th newest at the last loss. */
+  private refOf(index: number): string {
+    return `${this.epoch}.${index - STATIC_LENGTH - this.count}`;
   }
 
   /** The dynamic table, newest first, as `[name, value, size]` (null: a placeholder). For tests. */
@@ -383,9 +409,11 @@ export class HpackDecoder {
    * to forgotten entries are reported as unknown; entries inserted from now on decode normally.
    */
   forget(): void {
+    this.epoch++;
     this.names.fill(null);
     this.values.fill(null);
     this.tuples.fill(null);
+    this.nameRefs.fill(null);
     this.head = 0;
     this.count = 0;
     this.size = 0;
@@ -398,15 +426,25 @@ export class HpackDecoder {
     this.end = end;
     this.errors = 0;
     this.firstError = '';
+    this.unknown = null;
     try {
       while (this.pos < end) this.field(block, headers);
     } catch (e) {
       if (!(e instanceof BlockCut)) throw e;
       this.forget();
     }
-    if (this.errors === 0) return { headers };
+    const unknown = this.unknown;
+    this.unknown = null;
+    if (this.errors === 0) return unknown === null ? { headers } : { headers, unknown };
     const more = this.errors > 1 ? ` (+${this.errors - 1} more)` : '';
-    return { headers, error: this.firstError + more };
+    const r: HpackBlockResult = { headers, error: this.firstError + more };
+    if (unknown !== null) r.unknown = unknown;
+    return r;
+  }
+
+  private placeholder(ref: string, at: number, value?: string): void {
+    const u: UnknownField = value === undefined ? { ref, at } : { ref, at, value };
+    (this.unknown ??= []).push(u);
   }
 
   private report(msg: string): void {
@@ -435,7 +473,10 @@ export class HpackDecoder {
       const slot = this.slot(index);
       const tuple = slot < 0 ? null : this.tuples[slot];
       if (tuple === null) {
-        this.report(unknownIndexMessage(index));
+        if (slot < 0 && this.epoch > 0) this.placeholder(this.refOf(index), headers.length);
+        else if (slot >= 0 && this.nameRefs[slot] !== null && this.values[slot] !== null) {
+          this.placeholder(this.nameRefs[slot] as string, headers.length, this.values[slot] as string);
+        } else this.report(unknownIndexMessage(index));
         return;
       }
       headers.push(tuple);
@@ -457,6 +498,7 @@ export class HpackDecoder {
     }
     let name: string | null;
     let nameOctets: number;
+    let nameRef: string | null = null;
     if (index === 0) {
       name = this.string(b);
       nameOctets = this.strOctets;
@@ -467,15 +509,21 @@ export class HpackDecoder {
       const slot = this.slot(index);
       name = slot < 0 ? null : this.names[slot];
       nameOctets = slot < 0 ? 0 : this.nameSizes[slot];
-      if (name === null) this.report(unknownIndexMessage(index));
+      if (name === null) {
+        if (slot < 0 && this.epoch > 0) nameRef = this.refOf(index);
+        else if (slot >= 0) nameRef = this.nameRefs[slot];
+        if (nameRef === null) this.report(unknownIndexMessage(index));
+      }
     }
     // gRPC `-bin` values may be "true binary" (a 0x00 octet, then raw bytes) between peers that negotiated
     // it: decode them one char per octet so no byte is lost to UTF-8 decoding.
     const value = this.string(b, name !== null && name.endsWith('-bin'));
     const valueOctets = this.strOctets;
     const tuple: HeaderField | null = name !== null && value !== null ? [name, value] : null;
-    if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
+    // An entry named after an unknown one: its size is known only from below (value + 32); see `refOf`.
+    if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD, nameRef);
     if (tuple !== null) headers.push(tuple);
+    else if (nameRef !== null && value !== null) this.placeholder(nameRef, headers.length, value);
   }
 
   /** Slot in the ring of dynamic index `index` (> 61), or -1 when we do not hold it (§2.3.3). */
@@ -498,7 +546,7 @@ export class HpackDecoder {
   }
 
   /** §4.4: add at the front, evicting from the end; an entry larger than the table empties it. */
-  private insert(name: string | null, value: string | null, tuple: HeaderField | null, nameOctets: number, size: number): void {
+  private insert(name: string | null, value: string | null, tuple: HeaderField | null, nameOctets: number, size: number, nameRef: string | null = null): void {
     if (size > this.capacity) {
       this.forget();
       return;
@@ -511,6 +559,7 @@ export class HpackDecoder {
     this.tuples[slot] = tuple;
     this.sizes[slot] = size;
     this.nameSizes[slot] = nameOctets;
+    this.nameRefs[slot] = nameRef;
     this.count++;
     this.size += size;
   }
@@ -522,6 +571,7 @@ export class HpackDecoder {
       this.names[h] = null;
       this.values[h] = null;
       this.tuples[h] = null;
+      this.nameRefs[h] = null;
       this.head = (h + 1) & this.mask;
       this.count--;
     }
@@ -536,6 +586,7 @@ export class HpackDecoder {
     const tuples: Array<HeaderField | null> = new Array(n).fill(null);
     const sizes: number[] = new Array(n).fill(0);
     const nameSizes: number[] = new Array(n).fill(0);
+    const nameRefs: Array<string | null> = new Array(n).fill(null);
     for (let i = 0; i < this.count; i++) {
       const s = (this.head + i) & this.mask;
       names[i] = this.names[s];
@@ -543,12 +594,14 @@ export class HpackDecoder {
       tuples[i] = this.tuples[s];
       sizes[i] = this.sizes[s];
       nameSizes[i] = this.nameSizes[s];
+      nameRefs[i] = this.nameRefs[s];
     }
     this.names = names;
     this.values = values;
     this.tuples = tuples;
     this.sizes = sizes;
     this.nameSizes = nameSizes;
+    this.nameRefs = nameRefs;
     this.mask = n - 1;
     this.head = 0;
   }

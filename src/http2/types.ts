@@ -26,10 +26,30 @@ export interface Http2Connection {
   /** `ip:port` strings (IPv6 in brackets). */
   client: string;
   server: string;
+  /**
+   * The capture joined the connection midway (its start was not captured): calls begun before the join,
+   * header fields from the peers' earlier HPACK state.
+   */
+  joined?: boolean;
 }
 
 /** A header field as decoded; `value` is a string (latin1/UTF-8 as sent). */
 export type HeaderField = [name: string, value: string];
+
+/**
+ * A field of a header block that refers to a dynamic table entry inserted before the capture saw the
+ * direction (it joined the connection midway, or a header block was lost): its name (and, for an indexed
+ * field, its value) cannot be known. `ref` names the entry stably: every block that uses the same entry has
+ * the same ref, however many insertions came between (RFC 7541 §2.3.3: indices count from the newest).
+ */
+export interface UnknownField {
+  /** `epoch.k`: the entry that was k-th newest when the table's state was last lost (epoch 1: the join). */
+  ref: string;
+  /** Position among the block's fields (an index into `headers` where it would have been). */
+  at: number;
+  /** The value, when only the name came from the unknown entry (a literal with an indexed name). */
+  value?: string;
+}
 
 export interface HeadersEvent extends FrameOrigin {
   streamId: number;
@@ -40,6 +60,8 @@ export interface HeadersEvent extends FrameOrigin {
    * fields decoded before the failure are in `headers`; the reason is here.
    */
   hpackError?: string;
+  /** Fields that refer to dynamic table entries from before the join, in block order (see UnknownField). */
+  unknown?: UnknownField[];
   /** True for PUSH_PROMISE request headers. */
   promised?: boolean;
 }
@@ -117,4 +139,8 @@ export interface Http2Counters {
   hpackErrors: number;
   bytesSkipped: number;
   droppedStreams: number;
+  /** Connections whose start was not captured (found by their frame run or --http2-port). */
+  joinedConnections: number;
+  /** Streams of such connections seen before they were opened in the capture (begun before the join). */
+  joinedCalls: number;
 }

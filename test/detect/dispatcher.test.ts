@@ -144,7 +144,7 @@ test('TLS joined midway needs two record headers in a row; other protocols are n
 
 test('the decode\'s detector still sends plaintext HTTP/2 to the HTTP/2 layer', () => {
   const log: string[] = [];
-  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters() });
+  const f = connectionDetector({ http2: { ports: new Set(), start: () => recorder(log) }, tls: newTlsCounters() });
   const h = f(conn());
   h.data(0, Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), 1, 0, 0);
   assert.deepEqual(log, ['data 0 PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n #1']);
