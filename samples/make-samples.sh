@@ -6,8 +6,10 @@
 #   samples/make-samples.sh                 # all samples
 #   samples/make-samples.sh grpcjs-basic    # only the named ones
 #
-# Needs: dumpcap and editcap (Wireshark 4.x), node with the dev dependencies installed, /usr/bin/python3 with
-# grpcio and grpc_tools (Debian python3-grpcio, python3-grpc-tools), curl. Capturing on lo needs root or
+# Needs: dumpcap, editcap, mergecap and tshark (Wireshark 4.x), node with the dev dependencies installed,
+# /usr/bin/python3 with grpcio and grpc_tools (Debian python3-grpcio, python3-grpc-tools), curl; for
+# `joined`: Go with Debian's golang-google-grpc-dev, protoc and protoc-gen-go (golang-goprotobuf-dev); for
+# `other-protocols`: postgresql and redis-server (apt-get install postgresql redis-server). Capturing on lo needs root or
 # dumpcap's capabilities. Each finished sample is appended to samples/READY (others poll it).
 set -euo pipefail
 
@@ -21,7 +23,7 @@ WORK=$(mktemp -d /tmp/grpctk-samples.XXXXXX)
 PIDS=()
 
 die() { echo "make-samples: $*" >&2; exit 1; }
-for tool in dumpcap editcap node curl gzip "$PY"; do
+for tool in dumpcap editcap mergecap tshark node curl gzip "$PY"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -181,11 +183,127 @@ sample_large_messages() {
   ready large-messages.pcapng
 }
 
-ALL=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)
+# cut_after_pause NAME: samples/NAME-full.pcapng cut with editcap -r so that it starts with the first packet
+# after the client's 1.5 s pause (the capture then joins the connection after its first round of calls).
+cut_after_pause() {
+  local name=$1 first
+  first=$(tshark -r "$OUT/$name-full.pcapng" -Y 'frame.time_delta > 1.0' -T fields -e frame.number | head -1)
+  [ -n "$first" ] || die "$name: no pause found"
+  editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$first-1000000"
+  chmod 644 "$OUT/$name.pcapng"
+}
+
+# go_client TARGET: builds samples/src/go-client offline in GOPATH mode (Debian's golang-google-grpc-dev,
+# protoc, protoc-gen-go) and runs it.
+go_client() {
+  local gw=$WORK/go
+  if [ ! -x "$gw/go-client" ]; then
+    mkdir -p "$gw/src/grpctkpb/demo" "$gw/src/grpctkpb/hello" "$gw/src/client" "$gw/gen"
+    (cd "$SRC/go-client" && protoc -I . --go_out="$gw/gen" demo_min.proto && protoc -I . --go_out="$gw/gen" hello_min.proto)
+    mv "$gw/gen/demo_min.pb.go" "$gw/src/grpctkpb/demo/"
+    mv "$gw/gen/hello_min.pb.go" "$gw/src/grpctkpb/hello/"
+    cp "$SRC/go-client/main.go" "$gw/src/client/"
+    (cd "$gw/src/client" && GO111MODULE=off GOPATH="$gw:/usr/share/gocode" GOCACHE="$gw/cache" GOPROXY=off go build -o "$gw/go-client" .)
+  fi
+  "$gw/go-client" -target "$1"
+}
+
+# 9. Captures that join long-lived connections: one connection per client stack, two rounds of calls with a
+#    pause between them; NAME-full.pcapng is the whole recording, NAME.pcapng starts after the pause.
+sample_joined() {
+  start_capture joined-grpcjs-full lo 'tcp port 50100' --capture-comment 'grpctk sample: grpc-js long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcjs-server 127.0.0.1 50100
+  node_client 127.0.0.1:50100 longlived
+  stop_server
+  stop_capture joined-grpcjs-full
+  cut_after_pause joined-grpcjs
+
+  start_capture joined-grpcio-full lo 'tcp port 50101' --capture-comment 'grpctk sample: grpcio long-lived connection (uncut), see samples/README.md'
+  py_server joined-grpcio-server 127.0.0.1 50101
+  py_client 127.0.0.1:50101 longlived
+  stop_server
+  stop_capture joined-grpcio-full
+  cut_after_pause joined-grpcio
+
+  start_capture joined-grpcgo-full lo 'tcp port 50102' --capture-comment 'grpctk sample: grpc-go client, grpc-js server, long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcgo-server 127.0.0.1 50102
+  go_client 127.0.0.1:50102
+  stop_server
+  stop_capture joined-grpcgo-full
+  cut_after_pause joined-grpcgo
+  ready joined-grpcjs-full.pcapng joined-grpcjs.pcapng joined-grpcio-full.pcapng joined-grpcio.pcapng joined-grpcgo-full.pcapng joined-grpcgo.pcapng
+}
+
+# 10. One connection recorded three times at once: by a dumpcap of both directions (merged-ref.pcapng) and
+#     by two dumpcaps of one direction each, concatenated server-to-client first with mergecap -a
+#     (merged.pcapng): every response comes before its request in file order.
+sample_merged() {
+  local ref_pid up_pid
+  start_capture merged-ref lo 'tcp port 50103' --capture-comment 'grpctk sample: reference for merged.pcapng'
+  ref_pid=$CAP_PID
+  start_capture merged-up lo 'tcp dst port 50103'
+  up_pid=$CAP_PID
+  start_capture merged-down lo 'tcp src port 50103'
+  node_server merged-server 127.0.0.1 50103
+  node_client 127.0.0.1:50103 longlived
+  stop_server
+  stop_capture merged-down
+  CAP_PID=$up_pid
+  stop_capture merged-up
+  CAP_PID=$ref_pid
+  stop_capture merged-ref
+  mergecap -a -w "$OUT/merged.pcapng" "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
+  rm -f "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
+  chmod 644 "$OUT/merged.pcapng"
+  ready merged-ref.pcapng merged.pcapng
+}
+
+# 11. Other protocols on loopback, for the HTTP/2 test of the detector (it must not take them for HTTP/2):
+#     PostgreSQL and Redis (Debian's servers, started on private ports in a temporary directory), TLS and
+#     HTTP/1.1 (node), random bytes (node, over a plain TCP socket). Connections are captured whole and
+#     tests cut their starts off.
+sample_other_protocols() {
+  local pgbin
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+  [ -x "$pgbin/initdb" ] || die "PostgreSQL not installed (apt-get install postgresql)"
+  command -v redis-server >/dev/null || die "redis-server not installed (apt-get install redis-server)"
+  start_capture other-protocols lo 'tcp port 55432 or tcp port 56379 or tcp port 50110 or tcp port 50111 or tcp port 50112' --capture-comment 'grpctk sample: PostgreSQL, Redis, TLS, HTTP/1.1 and random bytes on loopback'
+  # PostgreSQL: initdb as the nobody user when root (initdb refuses root).
+  local pg
+  pg=$(mktemp -d /tmp/grpctk-pg.XXXXXX)
+  chmod 755 "$pg"
+  chown nobody "$pg" 2>/dev/null || true
+  local as=()
+  [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+  "${as[@]}" "$pgbin/initdb" -D "$pg/data" -A trust -U grpctk >/dev/null
+  "${as[@]}" "$pgbin/pg_ctl" -D "$pg/data" -o "-p 55432 -k $pg -c listen_addresses=127.0.0.1" -l "$pg/log" -w start >/dev/null
+  psql -h 127.0.0.1 -p 55432 -U grpctk -d postgres -c "create table t (id int, name text); insert into t select g, md5(g::text) from generate_series(1, 200) g; select * from t;" >/dev/null
+  psql -h 127.0.0.1 -p 55432 -U grpctk -d postgres -c "select count(*), sum(id) from t; select pg_sleep(0.1);" >/dev/null
+  "${as[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
+  rm -rf "$pg"
+  # Redis.
+  redis-server --port 56379 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
+  local redis_pid=$!
+  PIDS+=("$redis_pid")
+  wait_for "$WORK/redis.log" "Ready to accept connections"
+  for i in $(seq 1 50); do echo "SET key:$i value-$i-$(head -c 24 /dev/urandom | base64)"; done | redis-cli -p 56379 >/dev/null
+  redis-cli -p 56379 --raw KEYS 'key:*' >/dev/null
+  for i in $(seq 1 50); do echo "GET key:$i"; done | redis-cli -p 56379 >/dev/null
+  kill "$redis_pid"
+  wait "$redis_pid" 2>/dev/null || true
+  # TLS, HTTP/1.1 and random bytes.
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+  node "$SRC/other-protocols.js" --tls-port 50110 --http1-port 50111 --random-port 50112 --key "$WORK/key.pem" --cert "$WORK/cert.pem"
+  stop_capture other-protocols
+  ready other-protocols.pcapng
+}
+
+ALL=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages joined merged other-protocols)
+KNOWN="${ALL[*]}"
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do
   fn=sample_${s//-/_}
-  declare -F "$fn" >/dev/null || die "unknown sample $s (known: grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages)"
+  declare -F "$fn" >/dev/null || die "unknown sample $s (known: $KNOWN)"
   echo "make-samples: recording $s"
   "$fn"
 done

@@ -32,6 +32,12 @@ export function useColor(isTTY: boolean, flag: boolean | undefined): boolean {
   return isTTY;
 }
 
+/** A call's title: its method, `(inferred)` beside one that was not seen, its group when unknown. */
+export function methodTitle(call: Pick<CallRecord, 'method' | 'method_group' | 'inferred'>): string {
+  if (call.method !== '') return call.inferred?.includes('method') ? `${call.method} (inferred)` : call.method;
+  return call.method_group !== undefined ? `(${call.method_group})` : '(unknown method)';
+}
+
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
@@ -50,7 +56,13 @@ export class TextWriter implements CallGroupSink {
     const c = this.c;
     const lines: string[] = [];
     const outcome = this.outcome(call);
-    lines.push(`${c.bold(escapeText(call.method || '(unknown method)'))}  ${outcome}  ${formatDuration(call.duration_ms)}`);
+    lines.push(`${c.bold(escapeText(methodTitle(call)))}  ${outcome}  ${formatDuration(call.duration_ms)}`);
+    if (call.inferred !== undefined && call.inferred_reason !== undefined) {
+      lines.push(c.warn(`  ~ inferred ${call.inferred.join(', ')}: ${escapeText(call.inferred_reason)}`));
+    }
+    if (call.method_candidates !== undefined) {
+      lines.push(c.warn(`  ~ method not known; it is one of: ${call.method_candidates.map(escapeText).join(', ')}`));
+    }
     const where = `tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${escapeText(call.client)} → ${escapeText(call.server)}`;
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
     lines.push(c.dim(`  ${where} · ${span} · ${call.start}`));

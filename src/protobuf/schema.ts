@@ -23,7 +23,7 @@ import * as protobuf from 'protobufjs';
 import * as descriptor from 'protobufjs/ext/descriptor';
 import { UsageError } from '../errors';
 import { RPC_STATUS_DESCRIPTOR } from '../grpc/status';
-import type { DecodedBody, DecodeOptions, MessageDecoder, MethodTypes, SchemaSources } from './types';
+import type { DecodedBody, DecodeOptions, MessageDecoder, MethodInfo, MethodTypes, SchemaSources } from './types';
 import { JsonError, jsonName, messageToJson } from './json';
 import { decodeRaw, DEFAULT_RAW_MAX_DEPTH } from './raw';
 import { WireError } from './wire';
@@ -193,7 +193,8 @@ function rootFromDescriptorSets(filesToRead: string[]): protobuf.Root {
 
 /** A MessageDecoder over a loaded Root. */
 export class SchemaDecoder implements MessageDecoder {
-  private methods: Map<string, MethodTypes> | undefined;
+  private methodsByPath: Map<string, MethodTypes> | undefined;
+  private methodList: MethodInfo[] | undefined;
   private readonly types = new Map<string, protobuf.Type | null>();
   /** Full names without the leading dot (protobufjs's `fullName` getter rebuilds the string on each read). */
   private readonly names = new Map<protobuf.Type, string>();
@@ -201,8 +202,28 @@ export class SchemaDecoder implements MessageDecoder {
   constructor(readonly root: protobuf.Root) {}
 
   methodTypes(methodPath: string): MethodTypes | undefined {
-    if (!this.methods) this.methods = collectMethods(this.root);
-    return this.methods.get(methodPath);
+    return this.methodMap().get(methodPath);
+  }
+
+  private methodMap(): Map<string, MethodTypes> {
+    if (!this.methodsByPath) this.methodsByPath = collectMethods(this.root);
+    return this.methodsByPath;
+  }
+
+  methods(): readonly MethodInfo[] {
+    if (!this.methodList) this.methodList = [...this.methodMap()].map(([path, t]) => ({ path, ...t }));
+    return this.methodList;
+  }
+
+  fitsStrictly(typeName: string, bytes: Uint8Array): boolean {
+    const type = this.lookupType(typeName);
+    if (!type) return false;
+    try {
+      messageToJson(type, bytes, { strict: true });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The loaded type of that fully qualified name (leading dot optional), or null. */
@@ -257,6 +278,8 @@ function collectMethods(root: protobuf.Root): Map<string, MethodTypes> {
           out.set(`/${obj.fullName.slice(1)}/${m.name}`, {
             requestType: req.fullName.slice(1),
             responseType: res.fullName.slice(1),
+            clientStreaming: m.requestStream === true,
+            serverStreaming: m.responseStream === true,
           });
         }
       }

@@ -16,6 +16,15 @@ export interface MethodTypes {
   /** Fully qualified names, without a leading dot. */
   requestType: string;
   responseType: string;
+  /** The method's streaming kind (`stream` before its request or response type). */
+  clientStreaming?: boolean;
+  serverStreaming?: boolean;
+}
+
+/** A method of a loaded service. */
+export interface MethodInfo extends MethodTypes {
+  /** `/pkg.Service/Method`. */
+  path: string;
 }
 
 export interface DecodeOptions {
@@ -38,4 +47,11 @@ export interface MessageDecoder {
   methodTypes(path: string): MethodTypes | undefined;
   /** Decode `bytes` as `typeName` (or raw when typeName is undefined or unknown). Never throws. */
   decode(typeName: string | undefined, bytes: Uint8Array, options?: DecodeOptions): DecodedBody;
+  /** Every method of the loaded services (absent: no schema). */
+  methods?(): readonly MethodInfo[];
+  /**
+   * Whether `bytes` parse as `typeName` strictly: every field defined by the type, with its wire type, enum
+   * values it names, strings in UTF-8. Never throws.
+   */
+  fitsStrictly?(typeName: string, bytes: Uint8Array): boolean;
 }

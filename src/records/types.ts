@@ -34,6 +34,10 @@ export interface MessageRecord {
   body: unknown;
   /** Why the body could not be decoded as `message_type` (then `body` is the raw decode), else null. */
   error: string | null;
+  /** The call's method group when its :path was not seen (as in CallRecord). */
+  method_group?: string;
+  /** Fields whose value was inferred, not seen: `method`, `message_type` (the call's record says why). */
+  inferred?: string[];
 }
 
 export interface CallRecord {
@@ -77,6 +81,17 @@ export interface CallRecord {
   status_details?: unknown;
   /** Problems met while decoding the call (HPACK errors, lost bytes), when any. */
   errors?: string[];
+  /**
+   * When the :path was not seen (the capture joined the connection after the peers had put it in their
+   * header table, or the request headers were not captured): `unknown method #N`, the same for every call
+   * whose request uses the same unknown table entries, so the same method.
+   */
+  method_group?: string;
+  /** Fields whose value was inferred, not seen (e.g. `["method"]`), and why. */
+  inferred?: string[];
+  inferred_reason?: string;
+  /** When several loaded methods fit the evidence: they, and `method` stays "". */
+  method_candidates?: string[];
 }
 
 /** One HTTP/2 frame (decode --frames). */
