@@ -165,6 +165,9 @@ interface Call {
   pendingReset: { ev: FrameOrigin; name: string } | null;
   /** The request HEADERS were captured (false: the call began before the capture). */
   requestSeen: boolean;
+  /** Request bytes skipped to the first message boundary (calls joined midway), and whether it was told. */
+  skippedRequestBytes: number;
+  skippedReported: boolean;
   /** The group of calls whose unknown :path is the same table entry (method not known). */
   group: MethodGroup | null;
   /** Messages held while the method is not known (see MAX_HELD_BYTES_PER_CALL); null: not holding. */
@@ -376,7 +379,13 @@ export class GrpcCallTracker implements Http2Sink {
       this.pushCall = call;
       this.pushEvent = ev;
       this.pushDirection = ds;
+      const syncing = !call.requestSeen && ds === call.req && ds.messages === 0 && call.skippedReported === false;
       ds.deframer.push(ev.data, this.onMessage);
+      if (syncing) {
+        const skipped = ds.deframer.takeSkipped();
+        if (skipped > 0) call.skippedRequestBytes += skipped;
+        if (ds.messages > 0 || ev.endStream) this.reportSkipped(call);
+      }
     }
     if (ev.endStream) this.endDirection(call, ev);
   }
@@ -844,6 +853,8 @@ export class GrpcCallTracker implements Http2Sink {
       provisional: false,
       pendingReset: null,
       requestSeen,
+      skippedRequestBytes: 0,
+      skippedReported: false,
       group: null,
       held: null,
       heldBytes: 0,
@@ -887,6 +898,7 @@ export class GrpcCallTracker implements Http2Sink {
     if (!state || state.calls.get(call.streamId) !== call) return;
     state.calls.delete(call.streamId);
     state.pendingResets.delete(call);
+    this.reportSkipped(call);
     this.checkUnfinished(call, 'request', call.req);
     this.checkUnfinished(call, 'response', call.resp);
     if (call.held !== null) {
@@ -935,6 +947,14 @@ export class GrpcCallTracker implements Http2Sink {
     }
     canonicalRecord.current = rec;
     this.records.call(rec);
+  }
+
+  /** Request bytes passed over before the first message boundary: the call says how many. */
+  private reportSkipped(call: Call): void {
+    if (call.skippedReported) return;
+    call.skippedReported = true;
+    const n = call.skippedRequestBytes;
+    if (n > 0) this.addError(call, `request: ${n} bytes skipped to the first message boundary (the capture joined the stream inside a message)`);
   }
 
   /** A direction that ends inside a message: the call says so. */

@@ -49,6 +49,13 @@ export const DEFAULT_MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
 export { DEFAULT_MAX_HEADER_TABLE_SIZE } from './hpack';
 export { DEFAULT_MAX_FRAME_PAYLOAD } from './framer';
 
+/**
+ * Octets of response frames held per connection while they wait for their request HEADERS (see `park`).
+ * Past it they are all let through (the calls then lack their request headers) and the connection stops
+ * waiting until the request direction shows up again.
+ */
+export const REORDER_BUFFER_BYTES = 1024 * 1024;
+
 /** GOAWAY debug data kept (octets); the rest is cut (it is free text meant for humans, §6.8). */
 export const GOAWAY_DEBUG_MAX_BYTES = 1024;
 
@@ -133,6 +140,17 @@ interface DirState {
   prefaceLeft: number;
 }
 
+/** A response frame waiting for its request's HEADERS, with the packet it came in. */
+interface ParkedFrame {
+  type: number;
+  flags: number;
+  sid: number;
+  payload: Uint8Array;
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
 /** Per-stream bookkeeping: which sides have ended (END_STREAM). */
 interface StreamState {
   requestEnded: boolean;
@@ -146,6 +164,17 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   private readonly streams = new Map<number, StreamState>();
   private highestStreamId = 0;
   private upgrade: H2cUpgrade | null = null;
+
+  // Ordering between the two directions (see `park`).
+  /** Highest stream the client opened with HEADERS. */
+  private highestRequestStream = 0;
+  /** Timestamp of the last packet of the request direction (-1: none yet). */
+  private reqTsSec = -1;
+  private reqTsNsec = 0;
+  private parked: ParkedFrame[] = [];
+  private parkedBytes = 0;
+  /** REORDER_BUFFER_BYTES was reached: no waiting until the request direction delivers again. */
+  private noWait = false;
 
   // The packet being processed: origin of the frames it completes.
   private pktFrame = 0;
@@ -196,6 +225,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
 
   close(_reason: CloseReason): void {
     if (this.mode === Mode.HTTP2 && this.dirs !== null && this.conn !== null) {
+      // Frames still waiting for their requests go through: the requests are not coming.
+      const resp = this.dirs[1 - this.conn.clientIndex];
+      resp.parser.end();
+      this.releaseParked(true);
       for (const d of this.dirs) {
         d.parser.end();
         d.block = null;
@@ -302,6 +335,8 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     this.pktFrame = frame;
     this.pktTsSec = tsSec;
     this.pktTsNsec = tsNsec;
+    const request = d.name === 'request';
+    if (request) this.requestSeenAt(tsSec, tsNsec);
     if (d.prefaceLeft > 0) {
       const take = Math.min(d.prefaceLeft, bytes.length);
       d.prefaceLeft -= take;
@@ -309,11 +344,66 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       bytes = bytes.subarray(take);
     }
     d.parser.push(bytes);
+    if (request && this.parked.length > 0) this.releaseParked(false);
+  }
+
+  private requestSeenAt(tsSec: number, tsNsec: number): void {
+    if (tsSec > this.reqTsSec || (tsSec === this.reqTsSec && tsNsec > this.reqTsNsec)) {
+      this.reqTsSec = tsSec;
+      this.reqTsNsec = tsNsec;
+    }
+    this.noWait = false;
+  }
+
+  /**
+   * Does a response frame on `sid`, in a packet of this time, wait for its request? When the client has
+   * not opened the stream yet and the request direction has not reached that time: in a capture merged from
+   * two interfaces (or `-i any` on several queues), the request's packets may come later in the file
+   * although they were sent first. A request direction that has delivered a packet at or after this time
+   * had its chance: then the stream began before the capture, and nothing waits.
+   */
+  private waits(sid: number, tsSec: number, tsNsec: number): boolean {
+    if (sid === 0 || (sid & 1) === 0 || sid <= this.highestRequestStream || this.noWait) return false;
+    return this.reqTsSec < tsSec || (this.reqTsSec === tsSec && this.reqTsNsec < tsNsec);
+  }
+
+  /** Hold a response frame (a copy) until `releaseParked` lets it through. */
+  private park(type: number, flags: number, sid: number, payload: Uint8Array): void {
+    this.parked.push({ type, flags, sid, payload: payload.slice(), frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec });
+    this.parkedBytes += payload.length + FRAME_OVERHEAD;
+    if (this.parkedBytes > REORDER_BUFFER_BYTES) {
+      this.noWait = true;
+      this.releaseParked(true);
+    }
+  }
+
+  /** Let parked frames through, in order, up to the first that still waits (all of them with `all`). */
+  private releaseParked(all: boolean): void {
+    const dirs = this.dirs as [DirState, DirState];
+    const d = dirs[1 - (this.conn as Http2Connection).clientIndex];
+    const saved = [this.pktFrame, this.pktTsSec, this.pktTsNsec];
+    let i = 0;
+    const parked = this.parked;
+    for (; i < parked.length; i++) {
+      const f = parked[i];
+      if (!all && this.waits(f.sid, f.tsSec, f.tsNsec)) break;
+      this.parkedBytes -= f.payload.length + FRAME_OVERHEAD;
+      this.pktFrame = f.frame;
+      this.pktTsSec = f.tsSec;
+      this.pktTsNsec = f.tsNsec;
+      this.onFrameInOrder(d, f.type, f.flags, f.sid, f.payload);
+    }
+    // Frames parked while releasing (none: releasing goes around `park`) stay after the rest.
+    this.parked = i === parked.length ? [] : parked.slice(i);
+    if (this.parked.length === 0) this.parkedBytes = 0;
+    [this.pktFrame, this.pktTsSec, this.pktTsNsec] = saved;
   }
 
   private h2Gap(dir: Direction, lost: number, frame: number, tsSec: number, tsNsec: number): void {
     const d = (this.dirs as [DirState, DirState])[dir];
     const conn = this.conn as Http2Connection;
+    // A gap is told in order with the frames: what waits goes first.
+    if (d.name === 'response' && this.parked.length > 0) this.releaseParked(true);
     this.pktFrame = frame;
     this.pktTsSec = tsSec;
     this.pktTsNsec = tsNsec;
@@ -362,6 +452,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
+    if (d.name === 'response' && (this.parked.length > 0 || this.waits(sid, this.pktTsSec, this.pktTsNsec))) {
+      this.park(type, flags, sid, payload);
+      return;
+    }
+    this.onFrameInOrder(d, type, flags, sid, payload);
+  }
+
+  private onFrameInOrder(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
     this.counters.frames++;
     if (this.sink.frame !== undefined && this.sink.wantsFrames !== false) {
       this.sink.frame({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, type, typeName: frameTypeName(type), flags, streamId: sid, length: payload.length });
@@ -434,6 +532,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onHeaders(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
+    if (d.name === 'request' && sid > this.highestRequestStream) this.highestRequestStream = sid;
     // PRIORITY flag: Exclusive + Stream Dependency (4) and Weight (1) precede the fragment (§6.2).
     const range = sid === 0 ? null : this.unpad(flags, payload, flags & FrameFlag.PRIORITY ? 5 : 0);
     if (range === null) {
@@ -613,6 +712,9 @@ const EMPTY = new Uint8Array(0);
 function carriesHeaderBlock(type: number): boolean {
   return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;
 }
+
+/** What a parked frame costs beyond its payload (its header and bookkeeping), for REORDER_BUFFER_BYTES. */
+const FRAME_OVERHEAD = 64;
 
 function readU32(b: Uint8Array, off: number): number {
   return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;

@@ -175,11 +175,11 @@ function plausibleHeader(b: Uint8Array, off: number): boolean {
  * MIN_FRAME_RUN frames, with a HEADERS or DATA frame among them, DATA that starts a gRPC message agreeing
  * with its prefix, and stream ids that do not leap.
  */
-export function findFrameRun(b: Uint8Array): FrameRun | null {
+export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN): FrameRun | null {
   const reach = Math.min(RUN_START_REACH, b.length - FRAME_HEADER_LENGTH);
   for (let off = 0; off <= reach; off++) {
     if (b[off] !== 0 || !plausibleHeader(b, off)) continue;
-    const run = walk(b, off);
+    const run = walk(b, off, minFrames);
     if (run !== null) return run;
   }
   return null;
@@ -188,7 +188,7 @@ export function findFrameRun(b: Uint8Array): FrameRun | null {
 /** Largest step between the stream ids of two frames of a run (streams open in order, §5.1.1). */
 const STREAM_LEAP = 1 << 16;
 
-function walk(b: Uint8Array, off: number): FrameRun | null {
+function walk(b: Uint8Array, off: number, minFrames: number): FrameRun | null {
   const run: FrameRun = { offset: off, frames: 0, requestBlocks: 0, responseBlocks: 0 };
   let streamFrames = 0;
   let lastSid = 0;
@@ -222,7 +222,10 @@ function walk(b: Uint8Array, off: number): FrameRun | null {
     // Fewer than 9 octets left: they must at least begin like a header (length's high octet 0).
     if (b[p] !== 0) return null;
   }
-  if (run.frames < MIN_FRAME_RUN || streamFrames === 0) return null;
+  if (run.frames < minFrames) return null;
+  // A short run (the other direction of a connection whose run is already found) must end exactly.
+  if (minFrames < MIN_FRAME_RUN && p !== b.length) return null;
+  if (minFrames >= MIN_FRAME_RUN && streamFrames === 0) return null;
   return run;
 }
 
@@ -352,6 +355,12 @@ function frameRuns(view: DetectView, heads: [Uint8Array, Uint8Array]): Http2Prob
     if (runs[d] === null && h.length >= RUN_START_REACH + 4 * FRAME_HEADER_LENGTH) return { claim: 'no' };
   }
   const both = heads[0].length > 0 && heads[1].length > 0;
+  // One direction's run found: the other, which may have sent little (a request or two), needs only
+  // frames that end exactly where its bytes end.
+  if (both && (runs[0] === null) !== (runs[1] === null)) {
+    const other = runs[0] === null ? 0 : 1;
+    runs[other] = findFrameRun(heads[other], 1);
+  }
   if (runs[0] !== null && runs[1] !== null) return yes(joinedVerdict(view, runs));
   if (!view.final) return { claim: 'more' };
   // Final: one direction's run is enough when the other sent nothing conclusive (a server stream's DATA
