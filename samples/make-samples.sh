@@ -89,6 +89,14 @@ ready() {
   done
 }
 
+# recorded FILE...: a capture made for the tests that name it (test/cli/joined.test.ts,
+# test/http2/detect.test.ts), not listed in samples/READY: the suites that take every READY sample expect
+# Wireshark to dissect it whole, which a cut or merged capture does not allow.
+recorded() {
+  local f
+  for f in "$@"; do echo "make-samples: wrote samples/$f ($(stat -c %s "$OUT/$f") bytes)"; done
+}
+
 node_server() { start_server "$1" node "$SRC/node-server.js" --host "$2" --port "$3"; }
 py_server() { start_server "$1" "$PY" "$SRC/py_server.py" --host "$2" --port "$3"; }
 node_client() { node "$SRC/node-client.js" --target "$1" --scenario "$2"; }
@@ -187,7 +195,11 @@ sample_large_messages() {
 # after the client's 1.5 s pause (the capture then joins the connection after its first round of calls).
 cut_after_pause() {
   local name=$1 first
-  first=$(tshark -r "$OUT/$name-full.pcapng" -Y 'frame.time_delta > 1.0' -T fields -e frame.number | head -1)
+  # The pause inside the connection that carries the calls (the one with the most packets).
+  local conn
+  conn=$(tshark -r "$OUT/$name-full.pcapng" -T fields -e tcp.stream | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+  first=$(tshark -r "$OUT/$name-full.pcapng" -Y "tcp.stream == $conn" -T fields -e frame.number -e frame.time_delta_displayed \
+    | awk '$2 > 1.0 { print $1; exit }')
   [ -n "$first" ] || die "$name: no pause found"
   editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$first-1000000"
   chmod 644 "$OUT/$name.pcapng"
@@ -211,27 +223,27 @@ go_client() {
 # 9. Captures that join long-lived connections: one connection per client stack, two rounds of calls with a
 #    pause between them; NAME-full.pcapng is the whole recording, NAME.pcapng starts after the pause.
 sample_joined() {
-  start_capture joined-grpcjs-full lo 'tcp port 50100' --capture-comment 'grpctk sample: grpc-js long-lived connection (uncut), see samples/README.md'
-  node_server joined-grpcjs-server 127.0.0.1 50100
-  node_client 127.0.0.1:50100 longlived
+  start_capture joined-grpcjs-full lo 'tcp port 52100' --capture-comment 'grpctk sample: grpc-js long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcjs-server 127.0.0.1 52100
+  node_client 127.0.0.1:52100 longlived
   stop_server
   stop_capture joined-grpcjs-full
   cut_after_pause joined-grpcjs
 
-  start_capture joined-grpcio-full lo 'tcp port 50101' --capture-comment 'grpctk sample: grpcio long-lived connection (uncut), see samples/README.md'
-  py_server joined-grpcio-server 127.0.0.1 50101
-  py_client 127.0.0.1:50101 longlived
+  start_capture joined-grpcio-full lo 'tcp port 52101' --capture-comment 'grpctk sample: grpcio long-lived connection (uncut), see samples/README.md'
+  py_server joined-grpcio-server 127.0.0.1 52101
+  py_client 127.0.0.1:52101 longlived
   stop_server
   stop_capture joined-grpcio-full
   cut_after_pause joined-grpcio
 
-  start_capture joined-grpcgo-full lo 'tcp port 50102' --capture-comment 'grpctk sample: grpc-go client, grpc-js server, long-lived connection (uncut), see samples/README.md'
-  node_server joined-grpcgo-server 127.0.0.1 50102
-  go_client 127.0.0.1:50102
+  start_capture joined-grpcgo-full lo 'tcp port 52102' --capture-comment 'grpctk sample: grpc-go client, grpc-js server, long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcgo-server 127.0.0.1 52102
+  go_client 127.0.0.1:52102
   stop_server
   stop_capture joined-grpcgo-full
   cut_after_pause joined-grpcgo
-  ready joined-grpcjs-full.pcapng joined-grpcjs.pcapng joined-grpcio-full.pcapng joined-grpcio.pcapng joined-grpcgo-full.pcapng joined-grpcgo.pcapng
+  recorded joined-grpcjs-full.pcapng joined-grpcjs.pcapng joined-grpcio-full.pcapng joined-grpcio.pcapng joined-grpcgo-full.pcapng joined-grpcgo.pcapng
 }
 
 # 10. One connection recorded three times at once: by a dumpcap of both directions (merged-ref.pcapng) and
@@ -239,13 +251,13 @@ sample_joined() {
 #     (merged.pcapng): every response comes before its request in file order.
 sample_merged() {
   local ref_pid up_pid
-  start_capture merged-ref lo 'tcp port 50103' --capture-comment 'grpctk sample: reference for merged.pcapng'
+  start_capture merged-ref lo 'tcp port 52103' --capture-comment 'grpctk sample: reference for merged.pcapng'
   ref_pid=$CAP_PID
-  start_capture merged-up lo 'tcp dst port 50103'
+  start_capture merged-up lo 'tcp dst port 52103'
   up_pid=$CAP_PID
-  start_capture merged-down lo 'tcp src port 50103'
-  node_server merged-server 127.0.0.1 50103
-  node_client 127.0.0.1:50103 longlived
+  start_capture merged-down lo 'tcp src port 52103'
+  node_server merged-server 127.0.0.1 52103
+  node_client 127.0.0.1:52103 longlived
   stop_server
   stop_capture merged-down
   CAP_PID=$up_pid
@@ -255,7 +267,7 @@ sample_merged() {
   mergecap -a -w "$OUT/merged.pcapng" "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
   rm -f "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
   chmod 644 "$OUT/merged.pcapng"
-  ready merged-ref.pcapng merged.pcapng
+  recorded merged-ref.pcapng merged.pcapng
 }
 
 # 11. Other protocols on loopback, for the HTTP/2 test of the detector (it must not take them for HTTP/2):
@@ -267,7 +279,7 @@ sample_other_protocols() {
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
   [ -x "$pgbin/initdb" ] || die "PostgreSQL not installed (apt-get install postgresql)"
   command -v redis-server >/dev/null || die "redis-server not installed (apt-get install redis-server)"
-  start_capture other-protocols lo 'tcp port 55432 or tcp port 56379 or tcp port 50110 or tcp port 50111 or tcp port 50112' --capture-comment 'grpctk sample: PostgreSQL, Redis, TLS, HTTP/1.1 and random bytes on loopback'
+  start_capture other-protocols lo 'tcp port 55432 or tcp port 56379 or tcp port 52110 or tcp port 52111 or tcp port 52112' --capture-comment 'grpctk sample: PostgreSQL, Redis, TLS, HTTP/1.1 and random bytes on loopback'
   # PostgreSQL: initdb as the nobody user when root (initdb refuses root).
   local pg
   pg=$(mktemp -d /tmp/grpctk-pg.XXXXXX)
@@ -293,9 +305,9 @@ sample_other_protocols() {
   wait "$redis_pid" 2>/dev/null || true
   # TLS, HTTP/1.1 and random bytes.
   openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
-  node "$SRC/other-protocols.js" --tls-port 50110 --http1-port 50111 --random-port 50112 --key "$WORK/key.pem" --cert "$WORK/cert.pem"
+  node "$SRC/other-protocols.js" --tls-port 52110 --http1-port 52111 --random-port 52112 --key "$WORK/key.pem" --cert "$WORK/cert.pem"
   stop_capture other-protocols
-  ready other-protocols.pcapng
+  recorded other-protocols.pcapng
 }
 
 ALL=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages joined merged other-protocols)

@@ -3,7 +3,7 @@
 // connection, an HTTP/1.1 keep-alive connection with several requests, and a connection carrying random
 // bytes both ways. Servers and clients in one process, on 127.0.0.1; everything stops by itself.
 //
-//   node samples/src/other-protocols.js --tls-port 50110 --http1-port 50111 --random-port 50112 --key K --cert C
+//   node samples/src/other-protocols.js --tls-port 52110 --http1-port 52111 --random-port 52112 --key K --cert C
 
 const fs = require('node:fs');
 const net = require('node:net');

@@ -543,6 +543,8 @@ export class HpackDecoder {
     }
     this.capacity = size;
     this.evictTo(size);
+    // A table emptied by the peer holds nothing from before the join (or the last loss) any more.
+    if (size === 0) this.epoch = 0;
   }
 
   /** §4.4: add at the front, evicting from the end; an entry larger than the table empties it. */

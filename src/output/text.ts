@@ -5,6 +5,7 @@
  */
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import { escapeJson, escapeText } from './escape';
+import { methodLabel } from '../records/method';
 import type { CallGroupSink } from './group';
 import type { Output } from './sink';
 
@@ -32,12 +33,6 @@ export function useColor(isTTY: boolean, flag: boolean | undefined): boolean {
   return isTTY;
 }
 
-/** A call's title: its method, `(inferred)` beside one that was not seen, its group when unknown. */
-export function methodTitle(call: Pick<CallRecord, 'method' | 'method_group' | 'inferred'>): string {
-  if (call.method !== '') return call.inferred?.includes('method') ? `${call.method} (inferred)` : call.method;
-  return call.method_group !== undefined ? `(${call.method_group})` : '(unknown method)';
-}
-
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
@@ -56,7 +51,7 @@ export class TextWriter implements CallGroupSink {
     const c = this.c;
     const lines: string[] = [];
     const outcome = this.outcome(call);
-    lines.push(`${c.bold(escapeText(methodTitle(call)))}  ${outcome}  ${formatDuration(call.duration_ms)}`);
+    lines.push(`${c.bold(escapeText(methodLabel(call)))}  ${outcome}  ${formatDuration(call.duration_ms)}`);
     if (call.inferred !== undefined && call.inferred_reason !== undefined) {
       lines.push(c.warn(`  ~ inferred ${call.inferred.join(', ')}: ${escapeText(call.inferred_reason)}`));
     }

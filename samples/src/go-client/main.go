@@ -3,7 +3,7 @@
 // is cut, a second round. grpc-go's HPACK encoder indexes :path and most other fields, so after the cut the
 // calls of the second round refer to table entries the capture never saw.
 //
-//	go run main.go -target 127.0.0.1:50100
+//	go run main.go -target 127.0.0.1:52100
 package main
 
 import (
@@ -108,7 +108,7 @@ func bidi(cc *grpc.ClientConn, texts []string) error {
 }
 
 func main() {
-	target := flag.String("target", "127.0.0.1:50100", "server address")
+	target := flag.String("target", "127.0.0.1:52100", "server address")
 	flag.Parse()
 	cc, err := grpc.Dial(*target, grpc.WithInsecure(), grpc.WithBlock())
 	if err != nil {
