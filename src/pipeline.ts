@@ -174,7 +174,7 @@ export function createDecodeCore(decoder: MessageDecoder, sink: RecordSink, opti
       assembler.flush();
       tracker.finish();
     },
-    warnings: () => warningsFrom(net.counters, assembler.counters, http2.counters, tls),
+    warnings: () => [...warningsFrom(net.counters, assembler.counters, http2.counters, tls), ...joinedWarnings(http2.counters, tracker.counters)],
   };
 }
 
@@ -238,6 +238,17 @@ function warningsFrom(net: PacketDecoder['counters'], tcp: Assembler['counters']
   if (http2?.hpackErrors) out.push(`HTTP/2: ${plural(http2.hpackErrors, 'header block')} not fully decoded (state from before the capture, lost bytes or limits: see the calls' errors)`);
   if (http2?.droppedStreams) out.push(`HTTP/2: ${plural(http2.droppedStreams, 'stream')} dropped by --max-streams`);
   return out;
+}
+
+/** What joining connections midway cost: calls begun before the capture, methods not seen. */
+function joinedWarnings(http2: { joinedConnections: number }, calls: GrpcCallTracker['counters']): string[] {
+  if (http2.joinedConnections === 0 && calls.joinedCalls === 0 && calls.unknownMethodCalls === 0) return [];
+  const parts = [`${plural(http2.joinedConnections, 'connection')} joined midway (start not captured)`];
+  if (calls.joinedCalls) parts.push(`${plural(calls.joinedCalls, 'call')} begun before the capture`);
+  if (calls.unknownMethodCalls) {
+    parts.push(`${plural(calls.unknownMethodCalls, 'call')} whose :path is a header table entry from before it (${calls.inferredCalls.toLocaleString('en-US')} named by inference, marked "inferred"; the others grouped as "unknown method #N")`);
+  }
+  return [`HTTP/2: ${parts.join('; ')}`];
 }
 
 /** Print the summary warnings (unless --quiet). */

@@ -85,7 +85,7 @@ export function resolveOptions(o: Http2Options = {}): ResolvedOptions {
 }
 
 export function newHttp2Counters(): Http2Counters {
-  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, joinedConnections: 0, joinedCalls: 0 };
+  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, joinedConnections: 0 };
 }
 
 /** A tcp HandlerFactory that also exposes the layer's counters (for the summary). */

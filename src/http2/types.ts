@@ -141,6 +141,4 @@ export interface Http2Counters {
   droppedStreams: number;
   /** Connections whose start was not captured (found by their frame run or --http2-port). */
   joinedConnections: number;
-  /** Streams of such connections seen before they were opened in the capture (begun before the join). */
-  joinedCalls: number;
 }
