@@ -935,6 +935,9 @@ export class GrpcCallTracker implements Http2Sink {
       timeout_ms: call.timeoutMs,
     };
     if (call.statusDetails !== undefined) rec.status_details = call.statusDetails;
+    if (call.errors.length > 0) {
+      rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;
+    }
     if (call.group !== null) rec.method_group = call.group.label;
     else if (!call.requestSeen && call.method === '') rec.method_group = 'unknown method (request headers not captured)';
     if (call.inferred.length > 0) {
@@ -942,9 +945,6 @@ export class GrpcCallTracker implements Http2Sink {
       rec.inferred_reason = call.inferredReason as string;
     }
     if (call.candidates !== null && call.candidates.length > 0) rec.method_candidates = call.candidates;
-    if (call.errors.length > 0) {
-      rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;
-    }
     canonicalRecord.current = rec;
     this.records.call(rec);
   }

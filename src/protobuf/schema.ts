@@ -206,13 +206,16 @@ export class SchemaDecoder implements MessageDecoder {
   }
 
   private methodMap(): Map<string, MethodTypes> {
-    if (!this.methodsByPath) this.methodsByPath = collectMethods(this.root);
+    if (!this.methodsByPath) {
+      this.methodList = collectMethods(this.root);
+      this.methodsByPath = new Map(this.methodList.map((m) => [m.path, { requestType: m.requestType, responseType: m.responseType }]));
+    }
     return this.methodsByPath;
   }
 
   methods(): readonly MethodInfo[] {
-    if (!this.methodList) this.methodList = [...this.methodMap()].map(([path, t]) => ({ path, ...t }));
-    return this.methodList;
+    this.methodMap();
+    return this.methodList as MethodInfo[];
   }
 
   fitsStrictly(typeName: string, bytes: Uint8Array): boolean {
@@ -264,9 +267,9 @@ export class SchemaDecoder implements MessageDecoder {
   }
 }
 
-/** `/pkg.Service/Method` → request/response types, for every service in the root. */
-function collectMethods(root: protobuf.Root): Map<string, MethodTypes> {
-  const out = new Map<string, MethodTypes>();
+/** Every method of every service in the root: path, request/response types, streaming kind. */
+function collectMethods(root: protobuf.Root): MethodInfo[] {
+  const out: MethodInfo[] = [];
   const walk = (ns: protobuf.NamespaceBase): void => {
     for (const obj of ns.nestedArray) {
       if (obj instanceof protobuf.Service) {
@@ -275,7 +278,8 @@ function collectMethods(root: protobuf.Root): Map<string, MethodTypes> {
           const req = m.resolvedRequestType;
           const res = m.resolvedResponseType;
           if (!req || !res) continue;
-          out.set(`/${obj.fullName.slice(1)}/${m.name}`, {
+          out.push({
+            path: `/${obj.fullName.slice(1)}/${m.name}`,
             requestType: req.fullName.slice(1),
             responseType: res.fullName.slice(1),
             clientStreaming: m.requestStream === true,
