@@ -168,6 +168,8 @@ interface Call {
   /** Request bytes skipped to the first message boundary (calls joined midway), and whether it was told. */
   skippedRequestBytes: number;
   skippedReported: boolean;
+  /** Trailers came with unknown fields and no grpc-status seen (CallRecord.status_unknown). */
+  statusUnknown: boolean;
   /** The group of calls whose unknown :path is the same table entry (method not known). */
   group: MethodGroup | null;
   /** Messages held while the method is not known (see MAX_HELD_BYTES_PER_CALL); null: not holding. */
@@ -574,6 +576,7 @@ export class GrpcCallTracker implements Http2Sink {
       if (code === undefined) this.addError(call, `invalid grpc-status "${s}"`);
       call.status = code ?? null;
     } else if (ev.unknown !== undefined) {
+      call.statusUnknown = true;
       this.addError(call, `grpc-status not known: the trailers use ${ev.unknown.length} header table ${ev.unknown.length === 1 ? 'entry' : 'entries'} from before the capture`);
     }
     const msg = firstValue(ev.headers, 'grpc-message');
@@ -855,6 +858,7 @@ export class GrpcCallTracker implements Http2Sink {
       requestSeen,
       skippedRequestBytes: 0,
       skippedReported: false,
+      statusUnknown: false,
       group: null,
       held: null,
       heldBytes: 0,
@@ -945,6 +949,7 @@ export class GrpcCallTracker implements Http2Sink {
       rec.inferred_reason = call.inferredReason as string;
     }
     if (call.candidates !== null && call.candidates.length > 0) rec.method_candidates = call.candidates;
+    if (call.statusUnknown && call.status === null) rec.status_unknown = true;
     canonicalRecord.current = rec;
     this.records.call(rec);
   }

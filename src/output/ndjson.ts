@@ -238,6 +238,7 @@ export class NdjsonEncoder {
     if (r.inferred !== undefined) this.member(K_INFERRED, r.inferred);
     if (r.inferred_reason !== undefined) this.member(K_INFERRED_REASON, r.inferred_reason);
     if (r.method_candidates !== undefined) this.member(K_METHOD_CANDIDATES, r.method_candidates);
+    if (r.status_unknown !== undefined) this.ascii(',"status_unknown":' + (r.status_unknown ? 'true' : 'false'));
     this.raw(B_END);
   }
 

@@ -85,6 +85,7 @@ export const CALL_FIELDS: readonly FieldSpec[] = [
   f('inferred', 'string[]', 'fields inferred, not seen (method)', optional),
   f('inferred_reason', 'string', 'why the inferred fields were inferred', optional),
   f('method_candidates', 'string[]', 'methods that fit when the evidence names none alone', optional),
+  f('status_unknown', 'boolean', 'trailers came, their grpc-status is from before the capture', optional),
 ];
 
 /** Fields of `{"type":"frame"}` records (decode --frames). */

@@ -92,6 +92,8 @@ export interface CallRecord {
   inferred_reason?: string;
   /** When several loaded methods fit the evidence: they, and `method` stays "". */
   method_candidates?: string[];
+  /** The trailers came, but their grpc-status refers to a header table entry from before the capture. */
+  status_unknown?: boolean;
 }
 
 /** One HTTP/2 frame (decode --frames). */

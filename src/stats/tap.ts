@@ -242,6 +242,9 @@ function orderedStatus(m: Map<string, number>): Record<string, number> {
 /** A call that ended other than OK (see the module comment). */
 export function isErrorCall(c: CallRecord): boolean {
   if (c.status !== null) return c.status !== 0;
+  // Trailers were sent, but their grpc-status is a header table entry from before the capture: not known,
+  // so not counted as an error either (a wrong count is worse than one that leaves it out).
+  if (c.status_unknown === true) return false;
   return c.complete;
 }
 
