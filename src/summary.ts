@@ -117,7 +117,11 @@ export function unrecognisedLines(u: UnrecognisedCounters, http2Ports: ReadonlyM
 function joinedLines(h2: Http2Counters, calls: GrpcCounters): string[] {
   if (h2.joinedConnections === 0 && calls.joinedCalls === 0 && calls.unknownMethodCalls === 0) return [];
   const parts = [`${plural(h2.joinedConnections, 'connection')} joined midway (start not captured: found by its frames, or named by --http2-port)`];
-  if (calls.joinedCalls) parts.push(`${plural(calls.joinedCalls, 'call')} began before the capture (request headers not captured, method unknown)`);
+  if (calls.joinedCalls) {
+    const dataOnly = calls.dataOnlyCalls > 0 ? `, ${formatInteger(calls.dataOnlyCalls)} seen by their DATA alone` : '';
+    parts.push(`${plural(calls.joinedCalls, 'call')} began before the capture (request headers not captured${dataOnly}: method, start and duration unknown)`);
+  }
+  if (calls.dataOnlyIgnored) parts.push(`${plural(calls.dataOnlyIgnored, 'DATA frame')} of further streams begun before the capture ignored (MAX_DATA_ONLY_STREAMS)`);
   if (calls.unknownMethodCalls) {
     parts.push(
       `${plural(calls.unknownMethodCalls, 'call')} whose :path is a header table entry from before it (${formatInteger(calls.inferredCalls)} named by inference, marked "inferred"; the others grouped as "unknown method #N")`,

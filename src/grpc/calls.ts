@@ -99,6 +99,20 @@ export const PENDING_RESET_SEC = 1;
  */
 export const MAX_HELD_BYTES_PER_CALL = 1024 * 1024;
 
+/**
+ * Bytes of messages held for inference over all calls at once. Past it, the call that would go over has
+ * its messages written undecided (its method not inferred), as at MAX_HELD_BYTES_PER_CALL.
+ */
+export const MAX_HELD_BYTES_TOTAL = 32 * 1024 * 1024;
+
+/**
+ * Streams of one joined connection taken as calls from their DATA alone (both HEADERS before the capture).
+ * Such streams were open at the join, so there are at most as many as the peers allowed at once
+ * (SETTINGS_MAX_CONCURRENT_STREAMS, commonly 100); past this many, DATA of further unknown streams is
+ * ignored and counted.
+ */
+export const MAX_DATA_ONLY_STREAMS = 1000;
+
 /** Candidates listed in a record when several methods fit; the rest are counted. */
 export const MAX_METHOD_CANDIDATES = 10;
 
@@ -173,8 +187,16 @@ interface Call {
   pendingReset: { ev: FrameOrigin; name: string } | null;
   /** The request HEADERS were captured (false: the call began before the capture). */
   requestSeen: boolean;
+  /**
+   * Taken from DATA alone: the stream began before the capture and neither its request HEADERS nor its
+   * response HEADERS were captured. It becomes a call only once a message is found in it (or its trailers
+   * come); otherwise nothing is written (it may not be gRPC).
+   */
+  dataOnly: boolean;
   /** Request bytes skipped to the first message boundary (calls joined midway), and whether it was told. */
   skippedRequestBytes: number;
+  /** The same for the response of a call taken from DATA alone. */
+  skippedResponseBytes: number;
   skippedReported: boolean;
   /** Trailers came with unknown fields and no grpc-status seen (CallRecord.status_unknown). */
   statusUnknown: boolean;
@@ -232,6 +254,8 @@ interface ConnState {
   /** Lowest and highest stream id of request HEADERS seen (0: none yet). */
   firstRequestStream: number;
   lastRequestStream: number;
+  /** Streams taken as calls from their DATA alone (see MAX_DATA_ONLY_STREAMS); null until the first. */
+  dataOnlyStreams: Set<number> | null;
   /** Method groups of the connection, by the refs of the unknown entries its request blocks use. */
   groups: Map<string, MethodGroup>;
 }
@@ -312,6 +336,10 @@ export const MAX_METHODS_WITHOUT_SCHEMA = 64;
 export interface GrpcCounters {
   /** Calls whose request HEADERS were not captured (the capture joined the connection after they began). */
   joinedCalls: number;
+  /** Of those, calls seen by their DATA alone (both HEADERS before the capture). */
+  dataOnlyCalls: number;
+  /** DATA of unknown streams of joined connections past MAX_DATA_ONLY_STREAMS, ignored (frames). */
+  dataOnlyIgnored: number;
   /** Calls whose :path is a header table entry from before the capture (joined connections). */
   unknownMethodCalls: number;
   /** Of those, calls whose method was inferred (marked "inferred"). */
@@ -323,7 +351,7 @@ export interface GrpcCounters {
 }
 
 export class GrpcCallTracker implements Http2Sink {
-  readonly counters: GrpcCounters = { joinedCalls: 0, unknownMethodCalls: 0, inferredCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
+  readonly counters: GrpcCounters = { joinedCalls: 0, dataOnlyCalls: 0, dataOnlyIgnored: 0, unknownMethodCalls: 0, inferredCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
   private readonly conns = new Map<Http2Connection, ConnState>();
   private readonly maxMessageBytes: number;
   private readonly maxDecompressedBytes: number;
@@ -337,6 +365,8 @@ export class GrpcCallTracker implements Http2Sink {
   private readonly onMessage = (m: DeframedMessage): void => {
     this.message(this.pushCall as Call, this.pushEvent as DataEvent, this.pushDirection as DirectionState, m);
   };
+  /** Bytes held for inference over all calls (MAX_HELD_BYTES_TOTAL). */
+  private heldTotal = 0;
   /** Method groups numbered so far (`unknown method #N`), over the whole capture. */
   private groupCount = 0;
   /** The last method looked up and its types: calls mostly repeat the method of the call before. */
@@ -395,10 +425,16 @@ export class GrpcCallTracker implements Http2Sink {
   data(ev: DataEvent): void {
     const state = this.conns.get(ev.conn);
     if (state && state.pendingResets.size > 0) this.expireResets(state, ev);
-    const call = state?.calls.get(ev.streamId);
-    if (!call) return;
+    let call: Call | null = state?.calls.get(ev.streamId) ?? null;
+    if (call === null) {
+      if (!this.beganBeforeCapture(state, ev)) return;
+      call = this.dataOnlyCall(this.connState(ev.conn), ev);
+      if (call === null) return;
+    }
     call.lastFrame = ev.frame;
     const ds = ev.direction === 'request' ? call.req : call.resp;
+    // Response DATA: the response HEADERS came before it, so the next HEADERS of the response are trailers.
+    if (call.dataOnly && ev.direction === 'response') call.responseHeadersSeen = true;
     if (ds.ended) {
       this.addError(call, `${ev.direction} DATA after END_STREAM in frame ${ev.frame}`);
       return;
@@ -407,12 +443,15 @@ export class GrpcCallTracker implements Http2Sink {
       this.pushCall = call;
       this.pushEvent = ev;
       this.pushDirection = ds;
-      const syncing = !call.requestSeen && ds === call.req && ds.messages === 0 && call.skippedReported === false;
+      const syncing = !call.requestSeen && (ds === call.req || call.dataOnly) && ds.messages === 0 && call.skippedReported === false;
       ds.deframer.push(ev.data, this.onMessage);
       if (syncing) {
         const skipped = ds.deframer.takeSkipped();
-        if (skipped > 0) call.skippedRequestBytes += skipped;
-        if (ds.messages > 0 || ev.endStream) this.reportSkipped(call);
+        if (skipped > 0) {
+          if (ds === call.req) call.skippedRequestBytes += skipped;
+          else call.skippedResponseBytes += skipped;
+        }
+        if (!call.dataOnly && (ds.messages > 0 || ev.endStream)) this.reportSkipped(call);
       }
     }
     if (ev.endStream) this.endDirection(call, ev);
@@ -566,6 +605,8 @@ export class GrpcCallTracker implements Http2Sink {
     }
     call.lastFrame = ev.frame;
     if (ev.hpackError) this.addError(call, `HPACK: ${ev.hpackError}`);
+    // A call seen by its DATA alone: a block without :status is its trailers (its response headers came before).
+    if (call.dataOnly && firstValue(ev.headers, ':status') === undefined) call.responseHeadersSeen = true;
 
     if (!call.responseHeadersSeen) {
       if (call.provisional && contentType !== undefined && !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) {
@@ -746,7 +787,13 @@ export class GrpcCallTracker implements Http2Sink {
       this.releaseHeld(call);
       return false;
     }
+    if (this.heldTotal + size > MAX_HELD_BYTES_TOTAL) {
+      this.addError(call, `method not inferred: messages held for inference over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
+      this.releaseHeld(call);
+      return false;
+    }
     call.heldBytes += size;
+    this.heldTotal += size;
     const origin: FrameOrigin = { conn: ev.conn, direction: ev.direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec };
     held.push({ origin, index, compressed: m.compressed, encoding: m.compressed ? (ds.encoding ?? null) : null, length: m.length, bytes: bytes === null ? null : bytes.slice(), error, note });
     return true;
@@ -756,6 +803,7 @@ export class GrpcCallTracker implements Http2Sink {
   private releaseHeld(call: Call): void {
     const held = call.held;
     call.held = null;
+    this.heldTotal -= call.heldBytes;
     call.heldBytes = 0;
     if (held === null || !this.emitMessages) return;
     for (const h of held) this.emitMessage(call, h.origin, h.origin.direction, h.index, h.compressed, h.encoding, h.length, h.bytes, h.error, h.note);
@@ -806,7 +854,7 @@ export class GrpcCallTracker implements Http2Sink {
     // Bytes are needed even when the consumer only counts messages (stats): the evidence is in them.
     for (const ds of [call.req, call.resp]) {
       if (ds.deframer !== null && !ds.deframer.keepBytes) {
-        const syncing = ds === call.req && !call.requestSeen;
+        const syncing = (ds === call.req || call.dataOnly) && !call.requestSeen;
         ds.deframer = new MessageDeframer(this.maxMessageBytes, true);
         if (syncing) ds.deframer.resync();
       }
@@ -872,10 +920,37 @@ export class GrpcCallTracker implements Http2Sink {
   private connState(conn: Http2Connection): ConnState {
     let s = this.conns.get(conn);
     if (!s) {
-      s = { calls: new Map(), headerCache: [null, null, null], pendingResets: new Set(), firstRequestStream: 0, lastRequestStream: 0, groups: new Map() };
+      s = { calls: new Map(), headerCache: [null, null, null], pendingResets: new Set(), firstRequestStream: 0, lastRequestStream: 0, dataOnlyStreams: null, groups: new Map() };
       this.conns.set(conn, s);
     }
     return s;
+  }
+
+  /**
+   * DATA on a stream with no call: one that began before the capture when the connection was joined midway,
+   * the stream is a client's (odd), and it is older than every request the capture saw begin on it (streams
+   * open in increasing order, RFC 9113 §5.1.1; a newer one without HEADERS is a stream we stopped tracking).
+   */
+  private beganBeforeCapture(state: ConnState | undefined, ev: DataEvent): boolean {
+    if (ev.conn.joined !== true || ev.streamId % 2 === 0) return false;
+    if (state === undefined) return true;
+    if (state.firstRequestStream !== 0 && ev.streamId >= state.firstRequestStream) return false;
+    return state.dataOnlyStreams === null || !state.dataOnlyStreams.has(ev.streamId);
+  }
+
+  /** A call of a stream seen by its DATA alone: both directions joined midway, messages found at trusted boundaries. */
+  private dataOnlyCall(state: ConnState, ev: DataEvent): Call | null {
+    const seen = (state.dataOnlyStreams ??= new Set());
+    if (seen.size >= MAX_DATA_ONLY_STREAMS) {
+      this.counters.dataOnlyIgnored++;
+      return null;
+    }
+    seen.add(ev.streamId);
+    const call = this.newCall(state, ev, '', false);
+    call.dataOnly = true;
+    call.resp.deframer?.resync();
+    this.addError(call, 'request and response headers not captured (capture started after the call): method, start and duration unknown');
+    return call;
   }
 
   private newCall(state: ConnState, ev: FrameOrigin & { streamId: number }, method: string, requestSeen: boolean): Call {
@@ -915,7 +990,9 @@ export class GrpcCallTracker implements Http2Sink {
       provisional: false,
       pendingReset: null,
       requestSeen,
+      dataOnly: false,
       skippedRequestBytes: 0,
+      skippedResponseBytes: 0,
       skippedReported: false,
       statusUnknown: false,
       group: null,
@@ -969,6 +1046,16 @@ export class GrpcCallTracker implements Http2Sink {
     if (!state || state.calls.get(call.streamId) !== call) return;
     state.calls.delete(call.streamId);
     state.pendingResets.delete(call);
+    if (call.dataOnly) {
+      // Taken from DATA alone: a call only if gRPC showed itself (a message at a trusted boundary, or trailers
+      // with a grpc-status, seen or from before the capture); else it may not be gRPC at all, and is not written.
+      if (call.req.messages === 0 && call.resp.messages === 0 && call.status === null && !call.statusUnknown) {
+        if (call.held !== null) this.heldTotal -= call.heldBytes;
+        return;
+      }
+      this.counters.joinedCalls++;
+      this.counters.dataOnlyCalls++;
+    }
     this.reportSkipped(call);
     this.checkUnfinished(call, 'request', call.req);
     this.checkUnfinished(call, 'response', call.resp);
@@ -989,7 +1076,8 @@ export class GrpcCallTracker implements Http2Sink {
       authority: call.authority,
       start: formatTimestamp(call.startSec, call.startNsec),
       end: endAt ? formatTimestamp(endAt.tsSec, endAt.tsNsec) : null,
-      duration_ms: endAt ? durationMs(call.startSec, call.startNsec, endAt.tsSec, endAt.tsNsec) : null,
+      // A call that began before the capture: its first packet here is not its start, so no duration.
+      duration_ms: endAt && call.requestSeen ? durationMs(call.startSec, call.startNsec, endAt.tsSec, endAt.tsNsec) : null,
       http_status: call.httpStatus,
       status: call.status,
       status_name: call.status === null ? null : statusName(call.status),
@@ -1033,6 +1121,8 @@ export class GrpcCallTracker implements Http2Sink {
     call.skippedReported = true;
     const n = call.skippedRequestBytes;
     if (n > 0) this.addError(call, `request: ${n} bytes skipped to the first message boundary (the capture joined the stream inside a message)`);
+    const r = call.skippedResponseBytes;
+    if (r > 0) this.addError(call, `response: ${r} bytes skipped to the first message boundary (the capture joined the stream inside a message)`);
   }
 
   /** A direction that ends inside a message: the call says so. */
