@@ -58,7 +58,8 @@ import type {
   RstStreamEvent,
   UnknownField,
 } from '../http2/types';
-import type { GrpcOptions, RecordSink, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { GrpcOptions, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { RecordSink } from '../records/types';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageDeframer, type DeframedMessage } from './deframer';
 import { DecompressionError, DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
 import {
