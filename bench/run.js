@@ -668,8 +668,8 @@ function startupLines(results) {
 /** decode on dense-tls against decode on dense: the cost of decryption (TARGETS.tlsOverPlain). */
 function tlsLine(rows) {
   const what = `- decode --format ndjson of dense-tls within ${TARGETS.tlsOverPlain}× of dense (plaintext)`;
-  const plain = rows.find((r) => r.capture === 'dense' && r.kind === 'decode' && r.jobs === null);
-  const tls = rows.find((r) => r.capture === 'dense-tls' && r.kind === 'decode' && r.jobs === null);
+  const plain = rows.find((r) => r.capture === 'dense' && r.tool === 'decode');
+  const tls = rows.find((r) => r.capture === 'dense-tls' && r.tool === 'decode');
   if (!plain || !tls || plain.wall === null || tls.wall === null) return `${what}: not measured (needs decode runs on dense and dense-tls)`;
   const ratio = tls.wall / plain.wall;
   const cpu = plain.cpu && tls.cpu ? `, ${(tls.cpu / plain.cpu).toFixed(2)}× in CPU time` : '';
