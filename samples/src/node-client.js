@@ -7,7 +7,7 @@
 //   node samples/src/node-client.js --target 127.0.0.1:50100 --scenario hello --tls-ca cert.pem --tls-name grpctk.test
 //
 // Scenarios (what each puts on the wire is listed in samples/README.md): basic, hello, hostile, cross,
-// large, longlived.
+// large, longlived, stream.
 
 const { grpc, loadServices, fullRequest, compressibleText, parseArgs, channelCredentials } = require('./common');
 const { HOSTILE } = require('./hostile');
@@ -205,7 +205,55 @@ async function longlived() {
   c.close();
 }
 
-const scenarios = { basic, hello, hostile, cross, large, longlived };
+/** Bidi that writes one request every `everyMs` without waiting for replies, then ends. */
+function bidiTicking(client, method, reqs, everyMs) {
+  return new Promise((resolve) => {
+    const call = client[method](new grpc.Metadata());
+    const replies = [];
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < reqs.length) call.write(reqs[i++]);
+      else {
+        clearInterval(timer);
+        call.end();
+      }
+    }, everyMs);
+    call.on('data', (r) => replies.push(r));
+    call.on('error', (err) => resolve({ code: err.code, err, replies }));
+    call.on('status', (s) => {
+      if (s.code === 0) resolve({ code: 0, replies });
+    });
+  });
+}
+
+/**
+ * Long-lived streams that a capture joins in their middle (the joined-stream sample): a unary call first (it
+ * fills both HPACK tables, grpc-status 0 among them), then a bidi stream and a server stream that both send a
+ * message every 100 ms for 3 s, some of them larger than one DATA frame (40 KB) or than one flow-control
+ * window (200 KB, request 15 of the bidi stream: the cut lands inside it); a unary call while they run. The
+ * bidi stream ends OK (its grpc-status 0 an entry of the table), the server stream with status 8 and a
+ * grpc-message (literals).
+ */
+async function stream() {
+  const c = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  expect('Unary ok', await unary(c, 'Unary', { action: 'ok', text: 'before the streams' }), 0);
+  const reqs = Array.from({ length: 30 }, (_, k) => {
+    const n = k + 1;
+    const req = { action: 'echo', text: `bidi ${n} of 30`, numbers: [n] };
+    if (n === 10) req.blob = Buffer.alloc(40 * 1024, 0x62);
+    if (n === 15) req.blob = Buffer.alloc(200 * 1024, 0x63);
+    return req;
+  });
+  const bidiDone = bidiTicking(c, 'Bidi', reqs, 100);
+  const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [12, 20] });
+  await new Promise((r) => setTimeout(r, 2200));
+  expect('Unary during the streams', await unary(c, 'Unary', { action: 'ok', text: 'while streaming' }), 0);
+  expect('Bidi 30 (echo)', await bidiDone, 0);
+  expect('ServerStream ticks 30', await streamDone, grpc.status.RESOURCE_EXHAUSTED);
+  c.close();
+}
+
+const scenarios = { basic, hello, hostile, cross, large, longlived, stream };
 if (!scenarios[scenario]) {
   console.error(`node-client: unknown scenario ${scenario}`);
   process.exit(2);

@@ -185,6 +185,10 @@ export class RpcProtocolAdapter implements Http2Sink {
     this.next.gap?.(conn, direction, lostBytes, streamId);
   }
 
+  sidesSwapped(conn: Http2Connection): void {
+    this.next.sidesSwapped?.(conn);
+  }
+
   connectionClosed(conn: Http2Connection): void {
     this.streams.delete(conn);
     this.next.connectionClosed(conn);

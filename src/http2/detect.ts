@@ -21,7 +21,8 @@
  * Which side is the client, when the start was not captured: a request header block begins with a request
  * pseudo-header (static table entries 1 to 7: `:authority`, `:method`, `:path`, `:scheme`) and a response
  * block with `:status` (entries 8 to 14) (RFC 9113 §8.3, every stack sends pseudo-headers first); failing
- * that, the lower port is the server's.
+ * that, the lower port is the server's, a guess (ephemeral ports can be lower than a server's) that the
+ * HTTP/2 handler corrects at the first header block that shows its sender's role.
  */
 import type { Claim, DetectView } from '../detect/types';
 import type { Direction } from '../tcp/types';
@@ -39,8 +40,13 @@ import { MAX_H1_HEAD_BYTES } from './h2c';
 
 /** How the HTTP/2 handler starts on a connection the test claimed. */
 export type Http2Verdict =
-  /** `synced[d]`: direction d begins on a frame boundary (its start was captured). */
-  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean] }
+  /**
+   * `synced[d]`: direction d begins on a frame boundary (its start was captured). `sidesGuessed`: no
+   * evidence told the client from the server (no SYN, no header block in the bytes held), the lower port
+   * was taken as the server's; the first header block that shows its sender's role settles it
+   * (connection.ts).
+   */
+  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean]; sidesGuessed?: boolean }
   /** An HTTP/1.1 request asking for h2c: followed until the server's 101 (h2c.ts). */
   | { kind: 'upgrade'; clientIndex: Direction };
 
@@ -387,6 +393,7 @@ function joinedVerdict(view: DetectView, runs: [FrameRun | null, FrameRun | null
   else {
     const [a, b] = view.conn.endpoints;
     clientIndex = a.port > b.port ? 0 : 1;
+    return { kind: 'h2', clientIndex, synced: [false, false], sidesGuessed: true };
   }
   return { kind: 'h2', clientIndex, synced: [false, false] };
 }
