@@ -523,27 +523,33 @@ export class GrpcCallTracker implements Http2Sink {
   }
 
   /**
-   * The HTTP/2 layer's guess of the client (from the ports) was wrong. Calls so far are ones seen by their
-   * DATA alone (a header block would have settled the sides): their two directions trade places, and so do
-   * their held messages. Messages already written keep their reversed direction: the call says so.
+   * The HTTP/2 layer's guess of the client (from the ports) is settled. When it was wrong: calls so far are
+   * ones seen by their DATA alone (a header block would have settled the sides), their two directions trade
+   * places, and so do their held messages; messages already written keep their reversed direction, and the
+   * call says so. Messages held only for the sides (no schema to infer a method with) go out now.
    */
-  sidesSwapped(conn: Http2Connection): void {
+  sidesSettled(conn: Http2Connection, swapped: boolean): void {
     const state = this.conns.get(conn);
     if (!state) return;
+    const schema = this.hasSchema();
     for (const call of state.calls.values()) {
-      if (!call.dataOnly) {
-        this.addError(call, 'request and response were told apart only later: the directions of this call may be reversed');
-        continue;
-      }
-      [call.req, call.resp] = [call.resp, call.req];
-      [call.skippedRequestBytes, call.skippedResponseBytes] = [call.skippedResponseBytes, call.skippedRequestBytes];
-      call.responseHeadersSeen = call.resp.messages > 0 || call.skippedResponseBytes > 0;
-      const held = call.held;
-      const heldCount = held === null ? 0 : held.length;
-      if (held !== null) for (const h of held) h.origin = { ...h.origin, direction: h.origin.direction === 'request' ? 'response' : 'request' };
-      if (this.emitMessages && call.req.messages + call.resp.messages > heldCount) {
-        this.addError(call, 'client and server were told apart only after some of its messages were written: their directions are reversed');
-      }
+      if (swapped) this.swapSides(call);
+      if (call.dataOnly && !schema && call.held !== null) this.releaseHeld(call);
+    }
+  }
+
+  private swapSides(call: Call): void {
+    if (!call.dataOnly) {
+      this.addError(call, 'request and response were told apart only later: the directions of this call may be reversed');
+      return;
+    }
+    [call.req, call.resp] = [call.resp, call.req];
+    [call.skippedRequestBytes, call.skippedResponseBytes] = [call.skippedResponseBytes, call.skippedRequestBytes];
+    call.responseHeadersSeen = call.resp.messages > 0 || call.skippedResponseBytes > 0;
+    const held = call.held;
+    if (held !== null) for (const h of held) h.origin = { ...h.origin, direction: h.origin.direction === 'request' ? 'response' : 'request' };
+    if (this.emitMessages && call.req.messages + call.resp.messages > (held === null ? 0 : held.length)) {
+      this.addError(call, 'client and server were told apart only after some of its messages were written: their directions are reversed');
     }
   }
 
@@ -872,9 +878,14 @@ export class GrpcCallTracker implements Http2Sink {
     this.startHolding(call);
   }
 
+  /** A schema with methods is loaded: methods can be inferred. */
+  private hasSchema(): boolean {
+    return this.decoder.methods !== undefined && this.decoder.methods().length > 0 && this.decoder.fitsStrictly !== undefined;
+  }
+
   /** Hold the call's messages for inference, when a schema with methods is loaded (or `always`). */
   private startHolding(call: Call, always = false): void {
-    const schema = this.decoder.methods !== undefined && this.decoder.methods().length > 0 && this.decoder.fitsStrictly !== undefined;
+    const schema = this.hasSchema();
     if (!schema && !always) return;
     call.held = [];
     if (!schema) return;

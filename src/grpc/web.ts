@@ -185,8 +185,8 @@ export class RpcProtocolAdapter implements Http2Sink {
     this.next.gap?.(conn, direction, lostBytes, streamId);
   }
 
-  sidesSwapped(conn: Http2Connection): void {
-    this.next.sidesSwapped?.(conn);
+  sidesSettled(conn: Http2Connection, swapped: boolean): void {
+    this.next.sidesSettled?.(conn, swapped);
   }
 
   connectionClosed(conn: Http2Connection): void {

@@ -456,7 +456,8 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
-    if (d.name === 'response' && (this.parked.length > 0 || this.waits(sid, this.pktTsSec, this.pktTsNsec))) {
+    // While the sides are a guess (sidesGuessed), nothing waits: which direction is the request's is not known.
+    if (d.name === 'response' && (this.parked.length > 0 || ((this.conn as Http2Connection).sidesGuessed !== true && this.waits(sid, this.pktTsSec, this.pktTsNsec)))) {
       this.park(type, flags, sid, payload);
       return;
     }
@@ -625,7 +626,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     if (role === null) return;
     const conn = this.conn as Http2Connection;
     conn.sidesGuessed = false;
-    if (role === d.name) return;
+    if (role === d.name) {
+      this.sink.sidesSettled?.(conn, false);
+      return;
+    }
     const dirs = this.dirs as [DirState, DirState];
     for (const x of dirs) x.name = x.name === 'request' ? 'response' : 'request';
     const ports = this.counters.serverPorts;
@@ -636,7 +640,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     conn.clientIndex = (1 - conn.clientIndex) as Direction;
     countPort(ports, this.tcp.endpoints[1 - conn.clientIndex].port);
     [conn.client, conn.server] = [conn.server, conn.client];
-    this.sink.sidesSwapped?.(conn);
+    this.sink.sidesSettled?.(conn, true);
     // Frames parked as responses waiting for their requests are the requests: they go first, in order, and
     // what the other direction told of its streams and times no longer counts.
     this.highestRequestStream = 0;

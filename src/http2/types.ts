@@ -33,7 +33,7 @@ export interface Http2Connection {
   joined?: boolean;
   /**
    * Which side is the client was guessed from the port numbers (a joined connection whose bytes so far held
-   * no header block that shows its sender's role). Cleared when one does; `sidesSwapped` tells a wrong guess.
+   * no header block that shows its sender's role). Cleared when one does (`Http2Sink.sidesSettled`).
    */
   sidesGuessed?: boolean;
 }
@@ -122,10 +122,11 @@ export interface Http2Sink {
    */
   gap?(conn: Http2Connection, direction: Http2Direction, lostBytes: number, streamId?: number): void;
   /**
-   * The guess of which side is the client (`sidesGuessed`) was wrong: from now on events carry the
-   * corrected directions, and `client`/`server` are swapped. Events before it had them reversed.
+   * The guess of which side is the client (`sidesGuessed`) is settled by a header block. `swapped`: it was
+   * wrong; from now on events carry the corrected directions, and `client`/`server` are swapped (events
+   * before had them reversed).
    */
-  sidesSwapped?(conn: Http2Connection): void;
+  sidesSettled?(conn: Http2Connection, swapped: boolean): void;
   /** The TCP connection is over; streams still open are incomplete. */
   connectionClosed(conn: Http2Connection): void;
 }

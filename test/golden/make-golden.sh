@@ -33,6 +33,7 @@ ports_of() {
     joined-grpcjs*) echo 52100 ;;
     joined-grpcio*) echo 52101 ;;
     joined-grpcgo*) echo 52102 ;;
+    joined-stream*) echo 52104 ;;
     merged*) echo 52103 ;;
     other-protocols*) echo "" ;;
     tls-nokeys*) echo 50443 ;;
