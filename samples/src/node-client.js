@@ -227,30 +227,36 @@ function bidiTicking(client, method, reqs, everyMs) {
 }
 
 /**
- * Long-lived streams that a capture joins in their middle (the joined-stream sample): a unary call first (it
- * fills both HPACK tables, grpc-status 0 among them), then a bidi stream and a server stream that both send a
- * message every 100 ms for 3 s, some of them larger than one DATA frame (40 KB) or than one flow-control
- * window (200 KB, request 15 of the bidi stream: the cut lands inside it); a unary call while they run. The
- * bidi stream ends OK (its grpc-status 0 an entry of the table), the server stream with status 8 and a
- * grpc-message (literals).
+ * Long-lived streams that a capture joins in their middle (the joined-stream sample), on two connections at
+ * once. On each, a bidi stream and a server stream send a message every 100 ms for 3 s, some larger than one
+ * DATA frame (40 KB), and a unary call runs while they do; the bidi stream ends OK, the server stream with
+ * status 8 and a grpc-message. Connection A first makes a unary call (its trailers put grpc-status in both
+ * HPACK tables before the cut) and its bidi stream sends one request larger than a flow-control window
+ * (200 KB, request 15: the capture is cut inside it); connection B makes no call before the streams, so
+ * every status after the cut is a literal or an entry inserted after it.
  */
 async function stream() {
-  const c = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
-  expect('Unary ok', await unary(c, 'Unary', { action: 'ok', text: 'before the streams' }), 0);
-  const reqs = Array.from({ length: 30 }, (_, k) => {
-    const n = k + 1;
-    const req = { action: 'echo', text: `bidi ${n} of 30`, numbers: [n] };
-    if (n === 10) req.blob = Buffer.alloc(40 * 1024, 0x62);
-    if (n === 15) req.blob = Buffer.alloc(200 * 1024, 0x63);
-    return req;
-  });
-  const bidiDone = bidiTicking(c, 'Bidi', reqs, 100);
-  const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [12, 20] });
-  await new Promise((r) => setTimeout(r, 2200));
-  expect('Unary during the streams', await unary(c, 'Unary', { action: 'ok', text: 'while streaming' }), 0);
-  expect('Bidi 30 (echo)', await bidiDone, 0);
-  expect('ServerStream ticks 30', await streamDone, grpc.status.RESOURCE_EXHAUSTED);
-  c.close();
+  const streams = async (name, c, withBefore) => {
+    if (withBefore) expect(`${name} Unary ok`, await unary(c, 'Unary', { action: 'ok', text: 'before the streams' }), 0);
+    const reqs = Array.from({ length: 30 }, (_, k) => {
+      const n = k + 1;
+      const req = { action: 'echo', text: `bidi ${n} of 30`, numbers: [n] };
+      if (n === 10) req.blob = Buffer.alloc(40 * 1024, 0x62);
+      if (n === 15 && withBefore) req.blob = Buffer.alloc(200 * 1024, 0x63);
+      return req;
+    });
+    const bidiDone = bidiTicking(c, 'Bidi', reqs, 100);
+    const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [12, 20] });
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(`${name} Unary during the streams`, await unary(c, 'Unary', { action: 'ok', text: 'while streaming' }), 0);
+    expect(`${name} Bidi 30 (echo)`, await bidiDone, 0);
+    expect(`${name} ServerStream ticks 30`, await streamDone, grpc.status.RESOURCE_EXHAUSTED);
+  };
+  const a = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const b = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  await Promise.all([streams('A', a, true), streams('B', b, false)]);
+  a.close();
+  b.close();
 }
 
 const scenarios = { basic, hello, hostile, cross, large, longlived, stream };

@@ -139,6 +139,13 @@ interface DirState {
   block: PendingBlock | null;
   /** Octets of the client preface still to pass over at the start of the client direction. */
   prefaceLeft: number;
+  /**
+   * Octets to pass over before the frame run the detector found (a joined connection, detect.ts): the
+   * direction starts synchronised there rather than resynchronising, so frames are read in the packets
+   * that carried them.
+   */
+  runLeft: number;
+  runSkipped: number;
 }
 
 /** A response frame waiting for its request's HEADERS, with the packet it came in. */
@@ -262,11 +269,11 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       return;
     }
     if (v.sidesGuessed === true) this.conn.sidesGuessed = true;
-    this.beginHttp2(v.synced, true);
+    this.beginHttp2(v.synced, true, v.kind === 'h2' ? v.runOffsets : undefined);
   }
 
   /** Switch to HTTP/2. `expectPreface`: the client direction begins with the 24-octet preface. */
-  private beginHttp2(synced: [boolean, boolean], expectPreface: boolean): void {
+  private beginHttp2(synced: [boolean, boolean], expectPreface: boolean, runOffsets?: [number, number]): void {
     const conn = this.conn as Http2Connection;
     const joined = !synced[0] || !synced[1];
     if (joined) {
@@ -293,8 +300,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
         hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize, joined: !synced[d] }),
         block: null,
         prefaceLeft: expectPreface && name === 'request' && synced[d] ? CLIENT_PREFACE.length : 0,
+        runLeft: 0,
+        runSkipped: 0,
       };
-      if (!synced[d]) parser.startUnsynchronised();
+      const run = runOffsets === undefined ? -1 : runOffsets[d];
+      if (!synced[d] && run >= 0) state.runLeft = run;
+      else if (!synced[d]) parser.startUnsynchronised();
       return state;
     };
     this.dirs = [mk(0), mk(1)];
@@ -347,8 +358,25 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       if (take === bytes.length) return;
       bytes = bytes.subarray(take);
     }
+    if (d.runLeft > 0) {
+      const take = Math.min(d.runLeft, bytes.length);
+      d.runLeft -= take;
+      d.runSkipped += take;
+      if (d.runLeft === 0) this.runReached(d);
+      if (take === bytes.length) return;
+      bytes = bytes.subarray(take);
+    }
     d.parser.push(bytes);
     if (request && this.parked.length > 0) this.releaseParked(false);
+  }
+
+  /** The bytes before the frame run are passed over: counted and told as the framer tells skipped bytes. */
+  private runReached(d: DirState): void {
+    const n = d.runSkipped;
+    d.runSkipped = 0;
+    if (n === 0) return;
+    this.counters.bytesSkipped += n;
+    this.sink.gap?.(this.conn as Http2Connection, d.name, n);
   }
 
   private requestSeenAt(tsSec: number, tsNsec: number): void {
@@ -415,6 +443,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       // The gap swallowed (part of) the preface: what follows may not start on a frame boundary.
       d.prefaceLeft = 0;
       lost = -1;
+    }
+    if (d.runLeft > 0) {
+      // A gap before the frame run's start: the run's offset no longer applies; resynchronise.
+      d.runLeft = 0;
+      this.runReached(d);
+      d.parser.startUnsynchronised();
     }
     const outcome = d.parser.lost(lost);
     // Lost bytes that were all payload of one stream's frame (framing kept) concern that stream only: the

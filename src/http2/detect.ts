@@ -44,9 +44,10 @@ export type Http2Verdict =
    * `synced[d]`: direction d begins on a frame boundary (its start was captured). `sidesGuessed`: no
    * evidence told the client from the server (no SYN, no header block in the bytes held), the lower port
    * was taken as the server's; the first header block that shows its sender's role settles it
-   * (connection.ts).
+   * (connection.ts). `runOffsets[d]`: where direction d's frame run begins in its first bytes (-1: no run),
+   * so that the frames before the next packet are read from the packets that carried them.
    */
-  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean]; sidesGuessed?: boolean }
+  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean]; sidesGuessed?: boolean; runOffsets?: [number, number] }
   /** An HTTP/1.1 request asking for h2c: followed until the server's 101 (h2c.ts). */
   | { kind: 'upgrade'; clientIndex: Direction };
 
@@ -380,6 +381,7 @@ function frameRuns(view: DetectView, heads: [Uint8Array, Uint8Array]): Http2Prob
 }
 
 function joinedVerdict(view: DetectView, runs: [FrameRun | null, FrameRun | null]): Http2Verdict {
+  const runOffsets: [number, number] = [runs[0]?.offset ?? -1, runs[1]?.offset ?? -1];
   let clientIndex: Direction;
   const votes = (d: Direction): number => {
     const r = runs[d];
@@ -393,9 +395,9 @@ function joinedVerdict(view: DetectView, runs: [FrameRun | null, FrameRun | null
   else {
     const [a, b] = view.conn.endpoints;
     clientIndex = a.port > b.port ? 0 : 1;
-    return { kind: 'h2', clientIndex, synced: [false, false], sidesGuessed: true };
+    return { kind: 'h2', clientIndex, synced: [false, false], sidesGuessed: true, runOffsets };
   }
-  return { kind: 'h2', clientIndex, synced: [false, false] };
+  return { kind: 'h2', clientIndex, synced: [false, false], runOffsets };
 }
 
 function yes(verdict: Http2Verdict): Http2Probe {
