@@ -411,35 +411,6 @@ sample_merged() {
   recorded merged-ref.pcapng merged.pcapng
 }
 
-# cut_in_message NAME PORT: samples/NAME-full.pcapng cut with editcap -r so that it starts with the second
-# packet of the largest request (a message over several packets): inside long-lived streams, after both their
-# HEADERS, in the middle of a message.
-cut_in_message() {
-  local name=$1 port=$2 last stream first
-  read -r last stream < <(tshark -r "$OUT/$name-full.pcapng" -d "tcp.port==$port,http2" -Y 'grpc.message_length > 150000' \
-    -T fields -e frame.number -e tcp.stream | head -1)
-  [ -n "$last" ] || die "$name: no large message found"
-  # The packets of the request direction that carried it: from the first after the previous request frame.
-  first=$(tshark -r "$OUT/$name-full.pcapng" -Y "tcp.stream == $stream && tcp.dstport == $port && tcp.len > 0 && frame.number <= $last" \
-    -T fields -e frame.number | tail -3 | head -1)
-  [ -n "$first" ] && [ "$first" -lt "$last" ] || die "$name: the large message is in one packet"
-  editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$first-1000000"
-  chmod 644 "$OUT/$name.pcapng"
-}
-
-# 16. Long-lived streams joined in their middle: a grpc-js bidi stream and server stream that send a message
-#     every 100 ms for 3 s; the capture is cut inside a 200 KB request of the bidi stream, after both
-#     streams' HEADERS: the cut capture holds their DATA and trailers alone.
-sample_joined_stream() {
-  start_capture joined-stream-full lo 'tcp port 52104' --capture-comment 'grpctk sample: grpc-js long-lived streams (uncut), see samples/README.md'
-  node_server joined-stream-server 127.0.0.1 52104
-  node_client 127.0.0.1:52104 stream
-  stop_server
-  stop_capture joined-stream-full
-  cut_in_message joined-stream 52104
-  recorded joined-stream-full.pcapng joined-stream.pcapng
-}
-
 # 15. Other protocols on loopback, for the HTTP/2 test of the detector (it must not take them for HTTP/2):
 #     PostgreSQL and Redis (Debian's servers, started on private ports in a temporary directory), TLS and
 #     HTTP/1.1 (node), random bytes (node, over a plain TCP socket). Connections are captured whole and
@@ -478,6 +449,34 @@ sample_other_protocols() {
   node "$SRC/other-protocols.js" --tls-port 52110 --http1-port 52111 --random-port 52112 --key "$WORK/key.pem" --cert "$WORK/cert.pem"
   stop_capture other-protocols
   recorded other-protocols.pcapng
+}
+
+# cut_in_message NAME PORT: samples/NAME-full.pcapng cut with editcap -r inside the first request larger than
+# 150,000 bytes (a message over several packets): at the third-to-last client packet up to the one that
+# completes it, so two more of its packets follow. Inside long-lived streams, after their HEADERS.
+cut_in_message() {
+  local name=$1 port=$2 last stream first
+  read -r last stream < <(tshark -r "$OUT/$name-full.pcapng" -d "tcp.port==$port,http2" -Y 'grpc.message_length > 150000' \
+    -T fields -e frame.number -e tcp.stream | head -1)
+  [ -n "$last" ] || die "$name: no large message found"
+  first=$(tshark -r "$OUT/$name-full.pcapng" -Y "tcp.stream == $stream && tcp.dstport == $port && tcp.len > 0 && frame.number <= $last" \
+    -T fields -e frame.number | tail -3 | head -1)
+  [ -n "$first" ] && [ "$first" -lt "$last" ] || die "$name: the large message is in one packet"
+  editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$first-1000000"
+  chmod 644 "$OUT/$name.pcapng"
+}
+
+# 16. Long-lived streams joined in their middle: on two grpc-js connections, a bidi stream and a server stream
+#     that send a message every 100 ms for 3 s; the capture is cut inside a 200 KB request of one bidi stream,
+#     after every stream's HEADERS: the cut capture holds their DATA and trailers alone.
+sample_joined_stream() {
+  start_capture joined-stream-full lo 'tcp port 52104' --capture-comment 'grpctk sample: grpc-js long-lived streams (uncut), see samples/README.md'
+  node_server joined-stream-server 127.0.0.1 52104
+  node_client 127.0.0.1:52104 stream
+  stop_server
+  stop_capture joined-stream-full
+  cut_in_message joined-stream 52104
+  recorded joined-stream-full.pcapng joined-stream.pcapng
 }
 
 KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection joined-longlived merged other-protocols joined-stream)
