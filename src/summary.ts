@@ -146,6 +146,10 @@ export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] 
   }
   out.push(...unrecognisedLines(u, c.http2.serverPorts, ctx.http2Ports));
   out.push(...joinedLines(c.http2, c.grpc));
+  if (c.grpc.otherRequests > 0) {
+    const paths = c.grpc.otherRequestPaths.join(', ') + (c.grpc.otherRequests > c.grpc.otherRequestPaths.length ? ', …' : '');
+    out.push(`${plural(c.grpc.otherRequests, 'HTTP request')}${ports(c.grpc.otherRequestPorts)} skipped: not gRPC, gRPC-Web or Connect (${paths})`);
+  }
   const noSchema = c.grpc.methodsWithoutSchema;
   if (noSchema.size > 0) {
     const list = [...noSchema.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));

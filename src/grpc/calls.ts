@@ -42,6 +42,7 @@
  *   is dropped: deframing restarts at the next DATA frame of that call. When the HTTP/2 layer kept framing
  *   and names the stream whose frame lost the bytes, only that call gets the error (and the reset).
  */
+import { countPort } from '../detect/unrecognised';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import type { MessageDecoder, MethodInfo, MethodTypes } from '../protobuf/types';
 import type {
@@ -57,7 +58,8 @@ import type {
   RstStreamEvent,
   UnknownField,
 } from '../http2/types';
-import type { GrpcOptions, RecordSink, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { GrpcOptions, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { RecordSink } from '../records/types';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageDeframer, type DeframedMessage } from './deframer';
 import { DecompressionError, DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
 import {
@@ -112,6 +114,9 @@ export const MAX_HELD_BYTES_TOTAL = 32 * 1024 * 1024;
  * ignored and counted.
  */
 export const MAX_DATA_ONLY_STREAMS = 1000;
+
+/** Paths of requests that were not RPCs, kept as examples for the summary. */
+const MAX_OTHER_REQUEST_PATHS = 3;
 
 /** Candidates listed in a record when several methods fit; the rest are counted. */
 export const MAX_METHOD_CANDIDATES = 10;
@@ -342,6 +347,10 @@ export interface GrpcCounters {
   dataOnlyIgnored: number;
   /** Calls whose :path is a header table entry from before the capture (joined connections). */
   unknownMethodCalls: number;
+  /** HTTP requests that were not RPCs (not gRPC, gRPC-Web or Connect), their server ports and a few paths. */
+  otherRequests: number;
+  otherRequestPorts: Map<number, number>;
+  otherRequestPaths: string[];
   /** Of those, calls whose method was inferred (marked "inferred"). */
   inferredCalls: number;
   /** Messages decoded without a schema (their method is not in the loaded services), per method. */
@@ -351,7 +360,7 @@ export interface GrpcCounters {
 }
 
 export class GrpcCallTracker implements Http2Sink {
-  readonly counters: GrpcCounters = { joinedCalls: 0, dataOnlyCalls: 0, dataOnlyIgnored: 0, unknownMethodCalls: 0, inferredCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
+  readonly counters: GrpcCounters = { joinedCalls: 0, dataOnlyCalls: 0, dataOnlyIgnored: 0, unknownMethodCalls: 0, otherRequests: 0, otherRequestPorts: new Map(), otherRequestPaths: [], inferredCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
   private readonly conns = new Map<Http2Connection, ConnState>();
   private readonly maxMessageBytes: number;
   private readonly maxDecompressedBytes: number;
@@ -587,10 +596,10 @@ export class GrpcCallTracker implements Http2Sink {
     const path = firstValue(ev.headers, ':path');
     let provisional = false;
     if (contentType === undefined && (ev.hpackError !== undefined || ev.unknown !== undefined)) {
-      if (path !== undefined && !GRPC_PATH.test(path)) return;
+      if (path !== undefined && !GRPC_PATH.test(path)) return this.otherRequest(ev, path);
       provisional = true;
     } else if ((ev as RpcHeadersEvent).protocol === undefined && (contentType === undefined || !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE))) {
-      return;
+      return this.otherRequest(ev, path);
     }
 
     const call = this.newCall(state, ev, path ?? '', true);
@@ -963,6 +972,16 @@ export class GrpcCallTracker implements Http2Sink {
       this.conns.set(conn, s);
     }
     return s;
+  }
+
+  /** A request that is not an RPC (REST, a web page, …): counted for the summary, with its server port and a few paths. */
+  private otherRequest(ev: HeadersEvent, path: string | undefined): void {
+    const c = this.counters;
+    c.otherRequests++;
+    countPort(c.otherRequestPorts, ev.conn.tcp.endpoints[1 - ev.conn.clientIndex].port);
+    if (path !== undefined && c.otherRequestPaths.length < MAX_OTHER_REQUEST_PATHS && !c.otherRequestPaths.includes(path)) {
+      c.otherRequestPaths.push(path.length > 80 ? `${path.slice(0, 80)}…` : path);
+    }
   }
 
   /**

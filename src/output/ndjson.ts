@@ -15,7 +15,7 @@
  *  - writes every other record (NDJSON input, records held back by a filter) with JSON.stringify.
  * test/output/ndjson.test.ts checks both paths against escapeJson(JSON.stringify(record)).
  */
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { canonicalRecord } from '../records/canonical';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import { escapeJson } from './escape';

@@ -103,8 +103,9 @@ export class TextWriter implements CallGroupSink {
   }
 
   /**
-   * One line: time, time since the capture's start, duration, client → server, method, status, then the
-   * request and response messages and bytes, and the grpc-message when there is one.
+   * One line: time, time since the capture's start, duration, client → server, the call's id (for `--call`
+   * and `jq 'select(.call_id == …)'`), method, status, then the request and response messages and bytes,
+   * and the grpc-message when there is one.
    */
   private line(call: CallRecord): string {
     const c = this.c;
@@ -113,7 +114,7 @@ export class TextWriter implements CallGroupSink {
     const ends = `${this.text(call.client)} → ${this.text(call.server)}`;
     const method = c.bold(this.text(methodLabel(call)));
     const counts = `→ ${plural(call.request_messages, 'msg')} ${formatBytes(call.request_bytes)}, ← ${plural(call.response_messages, 'msg')} ${formatBytes(call.response_bytes)}`;
-    let line = `${call.start} ${rel} ${dur}  ${ends}  ${method}  ${this.outcome(call)}  ${counts}`;
+    let line = `${call.start} ${rel} ${dur}  ${ends}  ${c.dim(this.text(call.call_id))}  ${method}  ${this.outcome(call)}  ${counts}`;
     if (call.grpc_message !== null) line += `  ${c.dim(`"${this.text(call.grpc_message)}"`)}`;
     if ((call.errors ?? []).length > 0) line += `  ${c.warn(`(${plural(call.errors!.length, 'problem')}: -V shows them)`)}`;
     return line;
@@ -129,7 +130,7 @@ export class TextWriter implements CallGroupSink {
     if (call.method_candidates !== undefined) {
       lines.push(c.warn(`  ~ method not known; it is one of: ${call.method_candidates.map((m) => this.text(m)).join(', ')}`));
     }
-    const where = `tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${this.text(call.client)} → ${this.text(call.server)}`;
+    const where = `call ${this.text(call.call_id)} · tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${this.text(call.client)} → ${this.text(call.server)}`;
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
     const rel = this.origin.secondsTo(call.start);
     lines.push(c.dim(`  ${where} · ${span} · ${call.start}${rel === null ? '' : ` (${formatSeconds(rel)} s)`}`));

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import * as descriptor from 'protobufjs/ext/descriptor';
 import { UsageError } from '../errors';
-import { RPC_STATUS_DESCRIPTOR } from '../grpc/status';
+import { RPC_STATUS_DESCRIPTOR } from './wkt';
 import type { DecodedBody, DecodeOptions, MessageDecoder, MethodInfo, MethodTypes, SchemaSources } from './types';
 import { JsonError, jsonName, messageToJson } from './json';
 import { decodeRaw, DEFAULT_RAW_MAX_DEPTH } from './raw';

@@ -147,3 +147,10 @@ export interface FrameRecord {
 }
 
 export type GrpcRecord = MessageRecord | CallRecord | FrameRecord;
+
+/** Where decoded records go: every output, tap and filter is one (the record layer's contract). */
+export interface RecordSink {
+  message(record: MessageRecord): void;
+  call(record: CallRecord): void;
+  frame?(record: FrameRecord): void;
+}

@@ -24,7 +24,7 @@ import { UsageError } from '../errors';
 import { parseDuration as parseSeconds } from '../units';
 import type { RecordFilter } from '../filter/index';
 import { parseEndpoint } from '../filter/parse';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { callOutcome, GRPC_STATUS_NAMES, NO_STATUS, outcomeLabel, STATUS_UNKNOWN } from '../records/status';
 import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';

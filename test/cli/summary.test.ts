@@ -41,7 +41,9 @@ test('methods without a schema are named, with the flags that load one; not with
   const run = grpctk(['decode', '-F', 'ndjson', 'samples/non-grpc.pcapng']);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /^grpctk: warning: 1 method without a schema, bodies decoded raw \(by field number\): \/helloworld\.Greeter\/SayHello; no schema was loaded: give the \.proto files with -I DIR/m);
-  // Its HTTP/1.1 connection is read as HTTP/1.1 now (for gRPC-Web and Connect); it carries no call.
+  // Its HTTP/1.1 connection is read as HTTP/1.1 now (for gRPC-Web and Connect); it carries no call. Its
+  // requests and the h2c connection's are named, with their server ports, as not RPCs.
+  assert.match(run.stderr, /^grpctk: warning: 3 HTTP requests \(server ports 50060, 50061\) skipped: not gRPC, gRPC-Web or Connect \(\/index\.html, /m);
   assert.equal(ndjson(run.stdout).filter((r) => r.type === 'call').length, 1);
   const loaded = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/non-grpc.pcapng']);
   assert.doesNotMatch(loaded.stderr, /without a schema/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { GrpcCallTracker, headerObject, MAX_HELD_BYTES_PER_CALL, MAX_HELD_BYTES_TOTAL } from '../../src/grpc/calls';
-import type { RecordSink } from '../../src/grpc/types';
+import type { RecordSink } from '../../src/records/types';
 import type { Http2Connection, Http2Direction, HeaderField } from '../../src/http2/types';
 import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/types';
 import { loadSchemaSync, RAW_DECODER } from '../../src/protobuf/schema';
