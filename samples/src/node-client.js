@@ -229,11 +229,12 @@ function bidiTicking(client, method, reqs, everyMs) {
 /**
  * Long-lived streams that a capture joins in their middle (the joined-stream sample), on two connections at
  * once. On each, a bidi stream and a server stream send a message every 100 ms for 3 s, some larger than one
- * DATA frame (40 KB), and a unary call runs while they do; the bidi stream ends OK, the server stream with
- * status 8 and a grpc-message. Connection A first makes a unary call (its trailers put grpc-status in both
- * HPACK tables before the cut) and its bidi stream sends one request larger than a flow-control window
- * (200 KB, request 15: the capture is cut inside it); connection B makes no call before the streams, so
- * every status after the cut is a literal or an entry inserted after it.
+ * DATA frame (20 KB: bidi request 25 and its echo, server stream reply 20), and a unary call runs while they
+ * do; the bidi stream ends OK, the server stream with status 8 and a grpc-message. Connection A first makes
+ * a unary call (its trailers put grpc-status in both HPACK tables before the cut) and its bidi stream sends
+ * one request larger than a flow-control window (80 KB, request 15, not echoed: the capture is cut inside
+ * it); connection B makes no call before the streams, so every status after the cut is a literal or an
+ * entry inserted after it.
  */
 async function stream() {
   const streams = async (name, c, withBefore) => {
@@ -241,12 +242,12 @@ async function stream() {
     const reqs = Array.from({ length: 30 }, (_, k) => {
       const n = k + 1;
       const req = { action: 'echo', text: `bidi ${n} of 30`, numbers: [n] };
-      if (n === 10) req.blob = Buffer.alloc(40 * 1024, 0x62);
-      if (n === 15 && withBefore) req.blob = Buffer.alloc(200 * 1024, 0x63);
+      if (n === 25) req.blob = Buffer.alloc(20 * 1024, 0x62);
+      if (n === 15 && withBefore) req.blob = Buffer.alloc(80 * 1024, 0x63);
       return req;
     });
     const bidiDone = bidiTicking(c, 'Bidi', reqs, 100);
-    const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [12, 20] });
+    const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [20] });
     await new Promise((r) => setTimeout(r, 2200));
     expect(`${name} Unary during the streams`, await unary(c, 'Unary', { action: 'ok', text: 'while streaming' }), 0);
     expect(`${name} Bidi 30 (echo)`, await bidiDone, 0);

@@ -8,10 +8,10 @@
 // or SIGINT. What each call does is chosen by the request's `action` field (see samples/README.md):
 //   Unary:        ok (default), error, fail-fast, big, slow, hostile, hostile-error
 //   ServerStream: `count` replies; slow-stream: one every 100 ms (for a client that cancels); ticks: one
-//                 every 100 ms, those whose seq is in `numbers` with a 40 KB blob, then status 8
+//                 every 100 ms, those whose seq is in `numbers` with a 20 KB blob, then status 8
 //                 (RESOURCE_EXHAUSTED) with a grpc-message
 //   ClientStream: one reply summing `numbers` of every request
-//   Bidi:         one reply per request; echo: the reply carries the request's blob back
+//   Bidi:         one reply per request; echo: the reply carries the request's blob back (up to 64 KiB)
 // grpc-js servers never compress responses (grpc-js 1.14: "response compression is currently not
 // supported"), whatever the client asks; compressed responses come from the Python server.
 
@@ -144,7 +144,7 @@ const demo = {
     call.on('data', (req) => {
       seq += 1;
       const reply = { text: `echo ${req.text ?? ''}`, seq, color: req.color };
-      if (req.action === 'echo' && req.blob?.length) reply.blob = req.blob;
+      if (req.action === 'echo' && req.blob?.length && req.blob.length <= 64 * 1024) reply.blob = req.blob;
       call.write(reply);
     });
     call.on('end', () => call.end(trailers()));
@@ -153,7 +153,7 @@ const demo = {
 
 /**
  * A long-lived server stream (the joined-stream sample): one reply every 100 ms, the replies whose seq is in
- * req.numbers with a 40 KB blob (more than one 16 KB DATA frame), then an error status with a message.
+ * req.numbers with a 20 KB blob (more than one 16 KB DATA frame), then an error status with a message.
  */
 function ticks(call, req) {
   const n = req.count || 30;
@@ -172,7 +172,7 @@ function ticks(call, req) {
     }
     seq += 1;
     const reply = { text: `tick ${seq} of ${n}`, seq, when: WHEN };
-    if (big.has(seq)) reply.blob = Buffer.alloc(40 * 1024, 0x74);
+    if (big.has(seq)) reply.blob = Buffer.alloc(20 * 1024, 0x74);
     call.write(reply);
     setTimeout(next, 100);
   };

@@ -182,11 +182,11 @@ function plausibleHeader(b: Uint8Array, off: number): boolean {
  * MIN_FRAME_RUN frames, with a HEADERS or DATA frame among them, DATA that starts a gRPC message agreeing
  * with its prefix, and stream ids that do not leap.
  */
-export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN): FrameRun | null {
+export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN, exact = minFrames < MIN_FRAME_RUN): FrameRun | null {
   const reach = Math.min(RUN_START_REACH, b.length - FRAME_HEADER_LENGTH);
   for (let off = 0; off <= reach; off++) {
     if (b[off] !== 0 || !plausibleHeader(b, off)) continue;
-    const run = walk(b, off, minFrames);
+    const run = walk(b, off, minFrames, exact);
     if (run !== null) return run;
   }
   return null;
@@ -195,7 +195,7 @@ export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN): FrameRun
 /** Largest step between the stream ids of two frames of a run (streams open in order, §5.1.1). */
 const STREAM_LEAP = 1 << 16;
 
-function walk(b: Uint8Array, off: number, minFrames: number): FrameRun | null {
+function walk(b: Uint8Array, off: number, minFrames: number, exact: boolean): FrameRun | null {
   const run: FrameRun = { offset: off, frames: 0, requestBlocks: 0, responseBlocks: 0 };
   let streamFrames = 0;
   let lastSid = 0;
@@ -231,7 +231,7 @@ function walk(b: Uint8Array, off: number, minFrames: number): FrameRun | null {
   }
   if (run.frames < minFrames) return null;
   // A short run (the other direction of a connection whose run is already found) must end exactly.
-  if (minFrames < MIN_FRAME_RUN && p !== b.length) return null;
+  if (exact && p !== b.length) return null;
   if (minFrames >= MIN_FRAME_RUN && streamFrames === 0) return null;
   return run;
 }
@@ -358,8 +358,9 @@ function frameRuns(view: DetectView, heads: [Uint8Array, Uint8Array]): Http2Prob
     const h = heads[d];
     if (h.length === 0) continue;
     runs[d] = findFrameRun(h);
-    // Past the reach of a first frame header and a few frames more without a run: not HTTP/2.
-    if (runs[d] === null && h.length >= RUN_START_REACH + 4 * FRAME_HEADER_LENGTH) return { claim: 'no' };
+    // Past the reach of a first frame header and a few frames more without a run: not HTTP/2, unless the
+    // bytes are a chain of fewer frames that may still become one (two frames of 16 KiB fill that reach).
+    if (runs[d] === null && h.length >= RUN_START_REACH + 4 * FRAME_HEADER_LENGTH && findFrameRun(h, 1, false) === null) return { claim: 'no' };
   }
   const both = heads[0].length > 0 && heads[1].length > 0;
   // One direction's run found: the other, which may have sent little (a request or two), needs only

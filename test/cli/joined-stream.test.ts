@@ -1,7 +1,7 @@
 /**
  * Long-lived streams joined in their middle (samples/make-samples.sh `joined-stream`): on two grpc-js
  * connections a bidi stream and a server stream send a message every 100 ms; the capture is cut (editcap -r)
- * after both streams' HEADERS, inside a 200 KB request of connection 0's bidi stream, so it holds their DATA
+ * after both streams' HEADERS, inside an 80 KB request of connection 0's bidi stream, so it holds their DATA
  * and trailers alone. What grpctk shows is checked against Wireshark's dissection of the uncut capture
  * (test/golden/joined-stream.pcapng.grpc.json): a value shown is never wrong, an inferred one is marked, an
  * ambiguous one stays unknown with its candidates.
@@ -60,23 +60,22 @@ test(`${SAMPLE}: every stream of which the capture holds DATA alone is a call, a
     assert.ok(w, `message ${msgKey(m)} is one Wireshark shows`);
     if (m.message_type !== null) assert.equal(m.message_type, w.message_type, msgKey(m));
   }
-  // The one Wireshark shows and grpctk does not: the 200 KB request the cut landed in, whose start is not in
-  // the capture. The call says how many of its bytes it skipped: the DATA payload of tcp.stream 0's
-  // client-to-server packets up to the one that completes it (frames 1, 3 and 5, which tshark dissects on
-  // the uncut capture as 3, 3 and 2 whole DATA frames of stream 3), i.e. their TCP payload less 8 frame
-  // headers of 9 octets.
+  // The one Wireshark shows and grpctk does not: the 80 KB request the cut landed in, whose start is not in
+  // the capture. The call says how many of its bytes it skipped: the DATA payload of the packet that
+  // completes it (frame 1, which tshark dissects on the uncut capture as 2 whole DATA frames of stream 3,
+  // of 16,384 and 478 octets), i.e. its TCP payload less 2 frame headers of 9 octets.
   const got = new Set(messages.map(msgKey));
   const missing = want.messages.filter((m) => !got.has(msgKey(m)));
-  assert.deepEqual(missing.map(msgKey), ['0 5 3 request 204828']);
+  assert.deepEqual(missing.map(msgKey), ['0 1 3 request 81948']);
   const packets = fs.readFileSync(path.join(GOLDEN, `${SAMPLE}.packets.tsv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
   const payload = packets
-    .filter(([frame, , tcpStream, , , dstport]) => Number(frame) <= 5 && tcpStream === '0' && dstport === '52104')
+    .filter(([frame, , tcpStream, , , dstport]) => Number(frame) <= 1 && tcpStream === '0' && dstport === '52104')
     .reduce((n, p) => n + Number(p[3]), 0);
-  const skipped = payload - 8 * 9;
-  assert.equal(skipped, 106530);
+  const skipped = payload - 2 * 9;
+  assert.equal(skipped, 16384 + 478);
   const bidi = byKey.get('0/3');
   assert.ok(bidi.errors.includes(`request: ${skipped} bytes skipped to the first message boundary (the capture joined the stream inside a message)`), bidi.errors.join('; '));
-  assert.ok(skipped < 5 + 204828, 'no more than the message the cut landed in');
+  assert.ok(skipped < 5 + 81948, 'no more than the message the cut landed in');
   // No other call skipped anything: the other streams were joined between messages.
   for (const c of calls) if (c !== bidi) assert.ok(!(c.errors ?? []).some((e: string) => e.includes('skipped')), callKey(c));
 });

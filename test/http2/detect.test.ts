@@ -126,6 +126,17 @@ test('runs of DATA alone do not tell the client: the higher port is taken for it
   assert.deepEqual(p.verdict, { kind: 'h2', clientIndex: 0, synced: [false, false], sidesGuessed: true, runOffsets: [0, 0] });
 });
 
+test('a first packet of two frames, the first of 16 KiB, is not taken for another protocol: the run comes with the next', () => {
+  // The tail of a large message (a full-size DATA frame and a short one), then small DATA frames.
+  const tail = concat(frame(0x0, 0, 3, new Uint8Array(16384).fill(0x63)), frame(0x0, 0, 3, new Uint8Array(478).fill(0x63)));
+  const c = conn(false, [37550, 52104]);
+  const small = concat(frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 1, 16]), frame(0x0, 0, 5, [0, 0, 0, 0, 3, 8, 2, 16]), frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 3, 16]));
+  assert.equal(probeHttp2(view(c, [tail, new Uint8Array(0)], false), new Set()).claim, 'more');
+  const p = probeHttp2(view(c, [concat(tail, frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 1, 16])), small], false), new Set());
+  assert.equal(p.claim, 'yes');
+  assert.equal(p.verdict?.kind === 'h2' && p.verdict.runOffsets?.[0], 0);
+});
+
 test('a captured start decides: the preface, a server preface waiting for it, an h2c upgrade, or nothing', () => {
   const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
   const none = new Uint8Array(0);
