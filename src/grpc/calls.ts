@@ -822,13 +822,15 @@ export class GrpcCallTracker implements Http2Sink {
       }
     } else bytes = m.bytes;
     const size = bytes === null ? 0 : bytes.length;
+    // Without a schema, a call seen by its DATA alone is held only until client and server are told apart.
+    const why = this.hasSchema() ? 'method not inferred' : 'written before client and server were told apart';
     if (call.heldBytes + size > MAX_HELD_BYTES_PER_CALL) {
-      this.addError(call, `method not inferred: its messages exceed ${MAX_HELD_BYTES_PER_CALL} bytes (MAX_HELD_BYTES_PER_CALL)`);
+      this.addError(call, `${why}: its messages exceed ${MAX_HELD_BYTES_PER_CALL} bytes (MAX_HELD_BYTES_PER_CALL)`);
       this.releaseHeld(call);
       return false;
     }
     if (this.heldTotal + size > MAX_HELD_BYTES_TOTAL) {
-      this.addError(call, `method not inferred: messages held for inference over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
+      this.addError(call, `${why}: messages held over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
       this.releaseHeld(call);
       return false;
     }

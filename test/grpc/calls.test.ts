@@ -635,7 +635,7 @@ test('messages held for inference are bounded over all calls (MAX_HELD_BYTES_TOT
   // All held but the last, which went out at once.
   assert.deepEqual(h.messages.map((m) => m.stream), [1 + 2 * fit]);
   h.tracker.finish();
-  const over = `method not inferred: messages held for inference over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`;
+  const over = `method not inferred: messages held over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`;
   assert.equal(h.calls.length, fit + 1);
   assert.deepEqual(h.calls.filter((c) => c.errors?.includes(over)).map((c) => c.stream), [1 + 2 * fit]);
   assert.equal(h.messages.length, fit + 1);
