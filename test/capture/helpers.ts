@@ -3,7 +3,6 @@
  * and a reader that turns the pcapng it wrote back into interfaces, packets, statistics and TCP payloads.
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -13,15 +12,8 @@ import type { CaptureInterface, CaptureSection, InterfaceStatistics } from '../.
 
 export const ROOT = join(__dirname, '..', '..');
 
-/**
- * The command under test: bin/grpctk.js once the built CLI (dist/, made by `npm run build`, which `npm test`
- * runs first) registers `capture`; until then ./run-cli.ts, the capture subcommand straight from src/.
- */
-const CLI_ARGS = ((): string[] => {
-  const main = join(ROOT, 'dist', 'cli', 'main.js');
-  if (existsSync(main) && /require\(["']\.\/capture["']\)/.test(readFileSync(main, 'utf8'))) return [join(ROOT, 'bin', 'grpctk.js')];
-  return ['--import', 'tsx', join(__dirname, 'run-cli.ts')];
-})();
+/** The command under test, as a user runs it: bin/grpctk.js (the bundle `npm test` builds first). */
+const CLI_ARGS = [join(ROOT, 'bin', 'grpctk.js')];
 const PROTO = join(ROOT, 'samples', 'protos', 'helloworld.proto');
 
 // ----------------------------------------------------------------------------------------------------------
