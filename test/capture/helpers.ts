@@ -84,13 +84,24 @@ export interface Child {
 }
 
 /**
- * Captures still running when a test file ends: a test that failed before stopping its capture would
- * otherwise keep the file's process, and the whole run, waiting forever.
+ * Children (captures, servers, decoders) still running when a test file ends: a test that failed or timed
+ * out before stopping them (a timed-out test's `finally` never runs) would otherwise leave them behind and
+ * keep the file's process, and the whole run, waiting forever. Killed in `after`, and on exit should the
+ * file end another way.
  */
 const running = new Set<ChildProcess>();
-after(() => {
+function killRunning(): void {
   for (const proc of running) proc.kill('SIGKILL');
-});
+}
+after(killRunning);
+process.on('exit', killRunning);
+
+/** Kills `proc` with the others when the test file ends, if it is still running then. */
+export function track<T extends ChildProcess>(proc: T): T {
+  if (proc.exitCode === null && proc.signalCode === null) running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  return proc;
+}
 
 /** `grpctk ARGS`, with stdout kept as bytes and stderr as text. */
 export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
@@ -104,8 +115,7 @@ export function runLauncher(launcher: string[], args: string[], options: SpawnOp
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
+  track(proc);
   const child: Child = {
     proc,
     stdout: [],
