@@ -6,9 +6,12 @@
 #   samples/make-samples.sh                 # all samples
 #   samples/make-samples.sh grpcjs-basic    # only the named ones
 #
-# Needs: dumpcap and editcap (Wireshark 4.x), node with the dev dependencies installed, /usr/bin/python3 with
-# grpcio and grpc_tools (Debian python3-grpcio, python3-grpc-tools), curl. Capturing on lo needs root or
-# dumpcap's capabilities; openssl for the TLS sample. Each finished sample is appended to samples/READY (others poll it).
+# Needs: dumpcap, editcap, mergecap and tshark (Wireshark 4.x), node with the dev dependencies installed,
+# /usr/bin/python3 with grpcio and grpc_tools (Debian python3-grpcio, python3-grpc-tools), curl; openssl for
+# the TLS samples; for `joined-longlived`: Go with Debian's golang-google-grpc-dev, protoc and protoc-gen-go
+# (golang-goprotobuf-dev); for `other-protocols`: postgresql and redis-server (apt-get install postgresql
+# redis-server). Capturing on lo needs root or dumpcap's capabilities. Each finished sample is appended to
+# samples/READY (others poll it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,7 +24,7 @@ WORK=$(mktemp -d /tmp/grpctk-samples.XXXXXX)
 PIDS=()
 
 die() { echo "make-samples: $*" >&2; exit 1; }
-for tool in dumpcap editcap node curl gzip openssl "$PY"; do
+for tool in dumpcap editcap mergecap tshark node curl gzip openssl "$PY"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -85,6 +88,14 @@ ready() {
     grep -qx "$f" "$OUT/READY" 2>/dev/null || echo "$f" >>"$OUT/READY"
     echo "make-samples: wrote samples/$f ($(stat -c %s "$OUT/$f") bytes)"
   done
+}
+
+# recorded FILE...: a capture made for the tests that name it (test/cli/joined.test.ts,
+# test/http2/detect.test.ts), not listed in samples/READY: the suites that take every READY sample expect
+# Wireshark to dissect it whole, which a cut or merged capture does not allow.
+recorded() {
+  local f
+  for f in "$@"; do echo "make-samples: wrote samples/$f ($(stat -c %s "$OUT/$f") bytes)"; done
 }
 
 node_server() { start_server "$1" node "$SRC/node-server.js" --host "$2" --port "$3"; }
@@ -208,7 +219,7 @@ sample_joined() {
   ready joined.pcapng
 }
 
-# 9. gRPC over TLS, with the key logs Node writes (--tls-keylog, the NSS key log format) beside each capture
+# 10. gRPC over TLS, with the key logs Node writes (--tls-keylog, the NSS key log format) beside each capture
 #    as samples/NAME.keys. The server certificate is a fresh self-signed ECDSA P-256 one for the name
 #    grpctk.test (the client's SNI). Which version and suites are offered is chosen with Node's flags.
 make_cert() {
@@ -231,7 +242,7 @@ tls_done() {
   ready "$name.pcapng"
 }
 
-# 9a. TLS 1.3, the suite OpenSSL prefers (TLS_AES_256_GCM_SHA384: HKDF with SHA-384), the basic scenario.
+# 10a. TLS 1.3, the suite OpenSSL prefers (TLS_AES_256_GCM_SHA384: HKDF with SHA-384), the basic scenario.
 sample_tls13_grpcjs() {
   start_capture tls13-grpcjs lo 'tcp port 50100' --capture-comment 'grpctk sample: grpc-js over TLS 1.3 (key log in tls13-grpcjs.keys), see samples/README.md'
   tls_server tls13-grpcjs-server 50100
@@ -241,7 +252,7 @@ sample_tls13_grpcjs() {
   tls_done tls13-grpcjs
 }
 
-# 9b. TLS 1.3 with TLS_AES_128_GCM_SHA256, then TLS_CHACHA20_POLY1305_SHA256: one SayHello each.
+# 10b. TLS 1.3 with TLS_AES_128_GCM_SHA256, then TLS_CHACHA20_POLY1305_SHA256: one SayHello each.
 sample_tls13_suites() {
   start_capture tls13-suites lo 'tcp port 50101' --capture-comment 'grpctk sample: grpc-js over TLS 1.3, AES-128-GCM then ChaCha20-Poly1305, see samples/README.md'
   tls_server tls13-suites-server 50101
@@ -255,7 +266,7 @@ sample_tls13_suites() {
   ready tls13-dsb.pcapng
 }
 
-# 9c. TLS 1.2 (--tls-max-v1.2): the basic scenario with the suite OpenSSL picks for an ECDSA certificate
+# 10c. TLS 1.2 (--tls-max-v1.2): the basic scenario with the suite OpenSSL picks for an ECDSA certificate
 #     (ECDHE-ECDSA-AES128-GCM-SHA256).
 sample_tls12_grpcjs() {
   start_capture tls12-grpcjs lo 'tcp port 50102' --capture-comment 'grpctk sample: grpc-js over TLS 1.2 (key log in tls12-grpcjs.keys), see samples/README.md'
@@ -266,7 +277,7 @@ sample_tls12_grpcjs() {
   tls_done tls12-grpcjs
 }
 
-# 9d. TLS 1.2 with ECDHE-ECDSA-AES256-GCM-SHA384 (the PRF with SHA-384), then ECDHE-ECDSA-CHACHA20-POLY1305:
+# 10d. TLS 1.2 with ECDHE-ECDSA-AES256-GCM-SHA384 (the PRF with SHA-384), then ECDHE-ECDSA-CHACHA20-POLY1305:
 #     one SayHello each.
 sample_tls12_suites() {
   start_capture tls12-suites lo 'tcp port 50103' --capture-comment 'grpctk sample: grpc-js over TLS 1.2, AES-256-GCM then ChaCha20-Poly1305, see samples/README.md'
@@ -278,7 +289,7 @@ sample_tls12_suites() {
   tls_done tls12-suites
 }
 
-# 9e. Resumed sessions: TLS 1.3 (the first ClientHello's key share is X25519, which the server does not take:
+# 10e. Resumed sessions: TLS 1.3 (the first ClientHello's key share is X25519, which the server does not take:
 #     HelloRetryRequest; the second connection resumes with the ticket, PSK), then TLS 1.2 (session ticket).
 sample_tls_resume() {
   start_capture tls-resume lo 'tcp port 50104' --capture-comment 'grpctk sample: TLS 1.3 HelloRetryRequest and resumption, TLS 1.2 resumption, see samples/README.md'
@@ -294,8 +305,7 @@ sample_tls_resume() {
   tls_done tls-resume
 }
 
-KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection)
-# 9. One service through every transport of @connectrpc/connect-node: Connect (proto and JSON) and gRPC-Web
+# 11. One service through every transport of @connectrpc/connect-node: Connect (proto and JSON) and gRPC-Web
 #    over HTTP/1.1 (50100), Connect, gRPC-Web and gRPC over HTTP/2 (50101). Needs protoc (Debian
 #    protobuf-compiler) for the descriptor set the Connect stack is built from.
 sample_connect() {
@@ -311,7 +321,7 @@ sample_connect() {
   echo "make-samples: wrote samples/connect.pcapng ($(stat -c %s "$OUT/connect.pcapng") bytes)"
 }
 
-# 10. Server reflection: a grpc-js server with @grpc/reflection (50110) asked for its files by a reflection
+# 12. Server reflection: a grpc-js server with @grpc/reflection (50110) asked for its files by a reflection
 #     client, then called, on one connection. grpctk decodes it typed with no .proto given.
 sample_reflection() {
   start_capture reflection lo 'tcp port 50110' --capture-comment 'grpctk sample: gRPC server reflection, then calls, see samples/README.md'
@@ -322,6 +332,126 @@ sample_reflection() {
   ready reflection.pcapng
 }
 
+# cut_after_pause NAME: samples/NAME-full.pcapng cut with editcap -r so that it starts with the first packet
+# after the client's 1.5 s pause (the capture then joins the connection after its first round of calls).
+cut_after_pause() {
+  local name=$1 first
+  # The pause inside the connection that carries the calls (the one with the most packets).
+  local conn
+  conn=$(tshark -r "$OUT/$name-full.pcapng" -T fields -e tcp.stream | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+  first=$(tshark -r "$OUT/$name-full.pcapng" -Y "tcp.stream == $conn" -T fields -e frame.number -e frame.time_delta_displayed \
+    | awk '$2 > 1.0 { print $1; exit }')
+  [ -n "$first" ] || die "$name: no pause found"
+  editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$first-1000000"
+  chmod 644 "$OUT/$name.pcapng"
+}
+
+# go_client TARGET: builds samples/src/go-client offline in GOPATH mode (Debian's golang-google-grpc-dev,
+# protoc, protoc-gen-go) and runs it.
+go_client() {
+  local gw=$WORK/go
+  if [ ! -x "$gw/go-client" ]; then
+    mkdir -p "$gw/src/grpctkpb/demo" "$gw/src/grpctkpb/hello" "$gw/src/client" "$gw/gen"
+    (cd "$SRC/go-client" && protoc -I . --go_out="$gw/gen" demo_min.proto && protoc -I . --go_out="$gw/gen" hello_min.proto)
+    mv "$gw/gen/demo_min.pb.go" "$gw/src/grpctkpb/demo/"
+    mv "$gw/gen/hello_min.pb.go" "$gw/src/grpctkpb/hello/"
+    cp "$SRC/go-client/main.go" "$gw/src/client/"
+    (cd "$gw/src/client" && GO111MODULE=off GOPATH="$gw:/usr/share/gocode" GOCACHE="$gw/cache" GOPROXY=off go build -o "$gw/go-client" .)
+  fi
+  "$gw/go-client" -target "$1"
+}
+
+# 13. Captures that join long-lived connections: one connection per client stack, two rounds of calls with a
+#    pause between them; NAME-full.pcapng is the whole recording, NAME.pcapng starts after the pause.
+sample_joined_longlived() {
+  start_capture joined-grpcjs-full lo 'tcp port 52100' --capture-comment 'grpctk sample: grpc-js long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcjs-server 127.0.0.1 52100
+  node_client 127.0.0.1:52100 longlived
+  stop_server
+  stop_capture joined-grpcjs-full
+  cut_after_pause joined-grpcjs
+
+  start_capture joined-grpcio-full lo 'tcp port 52101' --capture-comment 'grpctk sample: grpcio long-lived connection (uncut), see samples/README.md'
+  py_server joined-grpcio-server 127.0.0.1 52101
+  py_client 127.0.0.1:52101 longlived
+  stop_server
+  stop_capture joined-grpcio-full
+  cut_after_pause joined-grpcio
+
+  start_capture joined-grpcgo-full lo 'tcp port 52102' --capture-comment 'grpctk sample: grpc-go client, grpc-js server, long-lived connection (uncut), see samples/README.md'
+  node_server joined-grpcgo-server 127.0.0.1 52102
+  go_client 127.0.0.1:52102
+  stop_server
+  stop_capture joined-grpcgo-full
+  cut_after_pause joined-grpcgo
+  recorded joined-grpcjs-full.pcapng joined-grpcjs.pcapng joined-grpcio-full.pcapng joined-grpcio.pcapng joined-grpcgo-full.pcapng joined-grpcgo.pcapng
+}
+
+# 14. One connection recorded three times at once: by a dumpcap of both directions (merged-ref.pcapng) and
+#     by two dumpcaps of one direction each, concatenated server-to-client first with mergecap -a
+#     (merged.pcapng): every response comes before its request in file order.
+sample_merged() {
+  local ref_pid up_pid
+  start_capture merged-ref lo 'tcp port 52103' --capture-comment 'grpctk sample: reference for merged.pcapng'
+  ref_pid=$CAP_PID
+  start_capture merged-up lo 'tcp dst port 52103'
+  up_pid=$CAP_PID
+  start_capture merged-down lo 'tcp src port 52103'
+  node_server merged-server 127.0.0.1 52103
+  node_client 127.0.0.1:52103 longlived
+  stop_server
+  stop_capture merged-down
+  CAP_PID=$up_pid
+  stop_capture merged-up
+  CAP_PID=$ref_pid
+  stop_capture merged-ref
+  mergecap -a -w "$OUT/merged.pcapng" "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
+  rm -f "$OUT/merged-down.pcapng" "$OUT/merged-up.pcapng"
+  chmod 644 "$OUT/merged.pcapng"
+  recorded merged-ref.pcapng merged.pcapng
+}
+
+# 15. Other protocols on loopback, for the HTTP/2 test of the detector (it must not take them for HTTP/2):
+#     PostgreSQL and Redis (Debian's servers, started on private ports in a temporary directory), TLS and
+#     HTTP/1.1 (node), random bytes (node, over a plain TCP socket). Connections are captured whole and
+#     tests cut their starts off.
+sample_other_protocols() {
+  local pgbin
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+  [ -x "$pgbin/initdb" ] || die "PostgreSQL not installed (apt-get install postgresql)"
+  command -v redis-server >/dev/null || die "redis-server not installed (apt-get install redis-server)"
+  start_capture other-protocols lo 'tcp port 55432 or tcp port 56379 or tcp port 52110 or tcp port 52111 or tcp port 52112' --capture-comment 'grpctk sample: PostgreSQL, Redis, TLS, HTTP/1.1 and random bytes on loopback'
+  # PostgreSQL: initdb as the nobody user when root (initdb refuses root).
+  local pg
+  pg=$(mktemp -d /tmp/grpctk-pg.XXXXXX)
+  chmod 755 "$pg"
+  chown nobody "$pg" 2>/dev/null || true
+  local as=()
+  [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+  "${as[@]}" "$pgbin/initdb" -D "$pg/data" -A trust -U grpctk >/dev/null
+  "${as[@]}" "$pgbin/pg_ctl" -D "$pg/data" -o "-p 55432 -k $pg -c listen_addresses=127.0.0.1" -l "$pg/log" -w start >/dev/null
+  psql -h 127.0.0.1 -p 55432 -U grpctk -d postgres -c "create table t (id int, name text); insert into t select g, md5(g::text) from generate_series(1, 200) g; select * from t;" >/dev/null
+  psql -h 127.0.0.1 -p 55432 -U grpctk -d postgres -c "select count(*), sum(id) from t; select pg_sleep(0.1);" >/dev/null
+  "${as[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
+  rm -rf "$pg"
+  # Redis.
+  redis-server --port 56379 --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
+  local redis_pid=$!
+  PIDS+=("$redis_pid")
+  wait_for "$WORK/redis.log" "Ready to accept connections"
+  for i in $(seq 1 50); do echo "SET key:$i value-$i-$(head -c 24 /dev/urandom | base64)"; done | redis-cli -p 56379 >/dev/null
+  redis-cli -p 56379 --raw KEYS 'key:*' >/dev/null
+  for i in $(seq 1 50); do echo "GET key:$i"; done | redis-cli -p 56379 >/dev/null
+  kill "$redis_pid"
+  wait "$redis_pid" 2>/dev/null || true
+  # TLS, HTTP/1.1 and random bytes.
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+  node "$SRC/other-protocols.js" --tls-port 52110 --http1-port 52111 --random-port 52112 --key "$WORK/key.pem" --cert "$WORK/cert.pem"
+  stop_capture other-protocols
+  recorded other-protocols.pcapng
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection joined-longlived merged other-protocols)
 ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do

@@ -24,7 +24,7 @@ import { DSB_SECRETS_TYPE_TLS } from './pcap/constants';
 import { newHttp1Counters } from './http1/connection';
 import { RpcProtocolAdapter } from './grpc/web';
 import { GrpcCallTracker } from './grpc/calls';
-import type { RecordSink } from './grpc/types';
+import type { RecordSink } from './records/types';
 import { schemaDecoder } from './protobuf/decoder';
 import { formatInteger } from './units';
 import type * as Schema from './protobuf/schema';

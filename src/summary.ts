@@ -12,7 +12,7 @@
 import { escapeCell } from './output/escape';
 import type { AssemblerCounters } from './tcp/types';
 import type { Http2Counters } from './http2/types';
-import { serverPorts, type UnrecognisedCounters, type UnrecognisedKind } from './http2/unrecognised';
+import { serverPorts, type UnrecognisedCounters, type UnrecognisedKind } from './detect/unrecognised';
 import type { GrpcCounters } from './grpc/calls';
 import type { PacketDecoder } from './net/decode';
 import type { DetectCounters } from './detect/types';
@@ -21,8 +21,8 @@ import { formatInteger } from './units';
 export interface DecodeCounters {
   net: PacketDecoder['counters'];
   tcp: AssemblerCounters;
-  /** The protocol detector: connections no dissector claimed. */
-  detect?: DetectCounters;
+  /** The protocol detector: connections no dissector claimed, and why. */
+  detect: DetectCounters;
   http2: Http2Counters;
   grpc: GrpcCounters;
 }
@@ -51,8 +51,8 @@ function ports(map: Map<number, number>): string {
 }
 
 /** Ports of `map` that carried HTTP/2 on a recognised connection, and that were not forced already. */
-function http2Elsewhere(map: Map<number, number>, u: UnrecognisedCounters, forced: readonly number[]): number[] {
-  return [...map.keys()].filter((p) => u.http2Ports.has(p) && !forced.includes(p)).sort((a, b) => a - b);
+function http2Elsewhere(map: Map<number, number>, http2Ports: ReadonlyMap<number, number>, forced: readonly number[]): number[] {
+  return [...map.keys()].filter((p) => http2Ports.has(p) && !forced.includes(p)).sort((a, b) => a - b);
 }
 
 function portFlags(list: number[]): string {
@@ -67,22 +67,24 @@ const CONNECTIONS: Record<UnrecognisedKind, (n: number) => string> = {
 };
 
 /**
- * Lines about connections that were not read as HTTP/2 (TLS, joined midway, HTTP/1.x, other), with their
- * server ports and what to do; `then` is appended to each (split says where their packets went).
+ * Lines about connections that no protocol took (what looked like TLS or HTTP/1.x but could not be followed,
+ * connections joined midway whose bytes showed no protocol, others), with their server ports and what to do;
+ * `http2Ports`: server ports of connections that were HTTP/2; `then` is appended to each (split says where
+ * their packets went).
  */
-export function unrecognisedLines(u: UnrecognisedCounters, forced: readonly number[], then = ''): string[] {
+export function unrecognisedLines(u: UnrecognisedCounters, http2Ports: ReadonlyMap<number, number>, forced: readonly number[], then = ''): string[] {
   const out: string[] = [];
+  const serverPortsOf = (k: UnrecognisedKind) => serverPorts(u, k, http2Ports);
   const noun = (k: UnrecognisedKind) => CONNECTIONS[k](u.counts[k]);
   const verb = (k: UnrecognisedKind) => (u.counts[k] === 1 ? 'its' : 'their');
   if (u.counts.tls > 0) {
     out.push(
-      `${noun('tls')}${ports(serverPorts(u, 'tls'))} not decoded: TLS-encrypted; the gRPC calls inside need the TLS session keys ` +
-        `(a key log file from SSLKEYLOGFILE), which grpctk does not use yet`,
+      `${noun('tls')}${ports(serverPortsOf('tls'))} not decoded: ${verb('tls')} first bytes look like a TLS record, but not like a run of records grpctk can follow`,
     );
   }
   if (u.counts['start-not-captured'] > 0) {
-    const elsewhere = http2Elsewhere(serverPorts(u, 'start-not-captured'), u, forced);
-    const all = [...serverPorts(u, 'start-not-captured').keys()].filter((p) => !forced.includes(p)).sort((a, b) => a - b);
+    const elsewhere = http2Elsewhere(serverPortsOf('start-not-captured'), http2Ports, forced);
+    const all = [...serverPortsOf('start-not-captured').keys()].filter((p) => !forced.includes(p)).sort((a, b) => a - b);
     const hint =
       elsewhere.length > 0
         ? `; port${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} carried HTTP/2 on another connection: try ${portFlags(elsewhere)}`
@@ -90,27 +92,48 @@ export function unrecognisedLines(u: UnrecognisedCounters, forced: readonly numb
           ? `; if ${u.counts['start-not-captured'] === 1 ? 'it carries' : 'they carry'} HTTP/2, say so with ${portFlags(all.slice(0, 3))}`
           : '';
     out.push(
-      `${noun('start-not-captured')}${ports(serverPorts(u, 'start-not-captured'))} not decoded: ${verb('start-not-captured')} start was not captured ` +
-        `(the capture joined ${u.counts['start-not-captured'] === 1 ? 'it' : 'them'} midway, as a ring-buffer file does), so the HTTP/2 preface that identifies HTTP/2 is missing${hint}`,
+      `${noun('start-not-captured')}${ports(serverPortsOf('start-not-captured'))} not decoded: ${verb('start-not-captured')} start was not captured ` +
+        `(the capture joined ${u.counts['start-not-captured'] === 1 ? 'it' : 'them'} midway, as a ring-buffer file does), and the bytes captured show no run of HTTP/2 frames, TLS records or HTTP/1.x${hint}`,
     );
   }
   if (u.counts.http1 > 0) {
-    out.push(`${noun('http1')}${ports(serverPorts(u, 'http1'))} skipped: HTTP/1.x without an h2c upgrade (grpctk reads gRPC over HTTP/2)`);
+    out.push(`${noun('http1')}${ports(serverPortsOf('http1'))} skipped: HTTP/1.x whose start could not be followed (a response first, or a request after lost bytes)`);
   }
   if (u.counts.other > 0) {
-    const elsewhere = http2Elsewhere(serverPorts(u, 'other'), u, forced);
+    const elsewhere = http2Elsewhere(serverPortsOf('other'), http2Ports, forced);
     const hint = elsewhere.length > 0 ? `; port${elsewhere.length === 1 ? '' : 's'} ${elsewhere.join(', ')} carried HTTP/2 on another connection: try ${portFlags(elsewhere)}` : '';
-    out.push(`${noun('other')}${ports(serverPorts(u, 'other'))} skipped: neither HTTP/2, TLS nor HTTP/1.x${hint}`);
+    out.push(`${noun('other')}${ports(serverPortsOf('other'))} skipped: neither HTTP/2, TLS nor HTTP/1.x${hint}`);
   }
   return then === '' ? out : out.map((line) => line + then);
 }
 
 // TLS connections the detector takes are reported by the TLS layer (tls/summary.ts): decrypted, or why not.
 
+/**
+ * What joining connections midway cost: the connections, the calls begun before the capture (request
+ * headers not seen), and the calls whose :path is a header table entry from before it (named by inference,
+ * or grouped as "unknown method #N").
+ */
+function joinedLines(h2: Http2Counters, calls: GrpcCounters): string[] {
+  if (h2.joinedConnections === 0 && calls.joinedCalls === 0 && calls.unknownMethodCalls === 0) return [];
+  const parts = [`${plural(h2.joinedConnections, 'connection')} joined midway (start not captured: found by its frames, or named by --http2-port)`];
+  if (calls.joinedCalls) {
+    const dataOnly = calls.dataOnlyCalls > 0 ? `, ${formatInteger(calls.dataOnlyCalls)} seen by their DATA alone` : '';
+    parts.push(`${plural(calls.joinedCalls, 'call')} began before the capture (request headers not captured${dataOnly}: method, start and duration unknown)`);
+  }
+  if (calls.dataOnlyIgnored) parts.push(`${plural(calls.dataOnlyIgnored, 'DATA frame')} of further streams begun before the capture ignored (MAX_DATA_ONLY_STREAMS)`);
+  if (calls.unknownMethodCalls) {
+    parts.push(
+      `${plural(calls.unknownMethodCalls, 'call')} whose :path is a header table entry from before it (${formatInteger(calls.inferredCalls)} named by inference, marked "inferred"; the others grouped as "unknown method #N")`,
+    );
+  }
+  return [`HTTP/2: ${parts.join('; ')}`];
+}
+
 /** The summary lines of a capture decode, in a fixed order: the biggest losses first. */
 export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] {
   const out: string[] = [];
-  const u = c.http2.unrecognised;
+  const u = c.detect.unrecognised;
 
   if (ctx.calls === 0 && ctx.packets > 0) {
     const conns = c.tcp.connections;
@@ -121,19 +144,11 @@ export function decodeSummary(c: DecodeCounters, ctx: SummaryContext): string[] 
         (conns === 0 ? ' (no TCP payload: check the capture filter and the link type)' : ''),
     );
   }
-  out.push(...unrecognisedLines(u, ctx.http2Ports));
-  if (c.detect && c.detect.unrecognised > 0) {
-    out.push(`${plural(c.detect.unrecognised, 'TCP connection')}${ports(c.detect.unrecognisedPorts)} skipped: no protocol grpctk reads`);
-  }
-  if (c.grpc.joinedCalls > 0) {
-    out.push(
-      `${plural(c.grpc.joinedCalls, 'call')} began before the capture: request headers not captured, so method unknown (shown as "") and request messages not decoded`,
-    );
-  }
-  if (c.http2.joinedConnections > 0 && c.http2.hpackErrors > 0) {
-    out.push(
-      `${plural(c.http2.joinedConnections, 'HTTP/2 connection')} joined midway (--http2-port): header fields indexed before the capture cannot be decoded (HPACK state); see the calls' errors`,
-    );
+  out.push(...unrecognisedLines(u, c.http2.serverPorts, ctx.http2Ports));
+  out.push(...joinedLines(c.http2, c.grpc));
+  if (c.grpc.otherRequests > 0) {
+    const paths = c.grpc.otherRequestPaths.join(', ') + (c.grpc.otherRequests > c.grpc.otherRequestPaths.length ? ', …' : '');
+    out.push(`${plural(c.grpc.otherRequests, 'HTTP request')}${ports(c.grpc.otherRequestPorts)} skipped: not gRPC, gRPC-Web or Connect (${paths})`);
   }
   const noSchema = c.grpc.methodsWithoutSchema;
   if (noSchema.size > 0) {

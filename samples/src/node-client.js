@@ -7,7 +7,7 @@
 //   node samples/src/node-client.js --target 127.0.0.1:50100 --scenario hello --tls-ca cert.pem --tls-name grpctk.test
 //
 // Scenarios (what each puts on the wire is listed in samples/README.md): basic, hello, hostile, cross,
-// large.
+// large, longlived.
 
 const { grpc, loadServices, fullRequest, compressibleText, parseArgs, channelCredentials } = require('./common');
 const { HOSTILE } = require('./hostile');
@@ -182,7 +182,30 @@ async function large() {
   c.close();
 }
 
-const scenarios = { basic, hello, hostile, cross, large };
+/**
+ * One long-lived connection: a first round of calls (they fill both HPACK tables), a pause of 1.5 s where
+ * the capture is cut (samples/make-samples.sh, editcap -r), then a second round on the same connection.
+ * Every call of the second round but the last two repeats a method and headers of the first.
+ */
+async function longlived() {
+  const c = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const g = new Greeter(target, grpc.credentials.createInsecure(), { channelOverride: c.getChannel() });
+  const round = async (n) => {
+    expect(`Unary ok ${n}`, await unary(c, 'Unary', fullRequest('ok', `round ${n}`), { metadata: requestMetadata() }), 0);
+    expect(`ServerStream 3 ${n}`, await serverStream(c, 'ServerStream', { action: 'ok', text: `stream ${n}`, count: 3 }), 0);
+    expect(`SayHello ${n}`, await unary(g, 'SayHello', { name: `round ${n}` }), 0);
+    expect(`Unary error ${n}`, await unary(c, 'Unary', { action: 'error', text: 'please fail' }), grpc.status.INVALID_ARGUMENT);
+    expect(`Bidi 2 ${n}`, await bidi(c, 'Bidi', ['one', 'two'].map((t) => ({ text: t, color: 'COLOR_RED' }))), 0);
+  };
+  await round(1);
+  await new Promise((r) => setTimeout(r, 1500));
+  await round(2);
+  expect('ClientStream 3', await clientStream(c, 'ClientStream', [1, 2, 3].map((n) => ({ text: `part ${n}`, numbers: [n] }))), 0);
+  expect('Unary fail-fast', await unary(c, 'Unary', { action: 'fail-fast' }), grpc.status.NOT_FOUND);
+  c.close();
+}
+
+const scenarios = { basic, hello, hostile, cross, large, longlived };
 if (!scenarios[scenario]) {
   console.error(`node-client: unknown scenario ${scenario}`);
   process.exit(2);

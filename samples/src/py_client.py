@@ -164,12 +164,35 @@ def cross(target):
     ch.close()
 
 
+def longlived(target):
+    """One long-lived connection: a round of calls, a 1.5 s pause where the capture is cut, a second round."""
+    ch = channel(target)
+    demo = demo_pb2_grpc.DemoStub(ch)
+    greeter = helloworld_pb2_grpc.GreeterStub(ch)
+    for n in (1, 2):
+        expect("Unary ok %d" % n, unary(demo.Unary, full_request("ok", "round %d" % n), metadata=REQUEST_METADATA),
+               grpc.StatusCode.OK)
+        expect("ServerStream 3 %d" % n, drain(demo.ServerStream(demo_pb2.DemoRequest(text="stream %d" % n, count=3))),
+               grpc.StatusCode.OK)
+        expect("SayHello %d" % n, unary(greeter.SayHello, helloworld_pb2.HelloRequest(name="round %d" % n)),
+               grpc.StatusCode.OK)
+        expect("Unary error %d" % n, unary(demo.Unary, demo_pb2.DemoRequest(action="error")),
+               grpc.StatusCode.INVALID_ARGUMENT)
+        expect("Bidi 2 %d" % n, lockstep(demo.Bidi, ["one", "two"]), grpc.StatusCode.OK)
+        if n == 1:
+            time.sleep(1.5)
+    reqs = [demo_pb2.DemoRequest(text="part %d" % n, numbers=[n]) for n in (1, 2, 3)]
+    expect("ClientStream 3", unary(demo.ClientStream, iter(reqs)), grpc.StatusCode.OK)
+    expect("Unary fail-fast", unary(demo.Unary, demo_pb2.DemoRequest(action="fail-fast")), grpc.StatusCode.NOT_FOUND)
+    ch.close()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--target", default="[::1]:50052")
-    p.add_argument("--scenario", default="basic", choices=["basic", "cross"])
+    p.add_argument("--scenario", default="basic", choices=["basic", "cross", "longlived"])
     a = p.parse_args()
-    {"basic": basic, "cross": cross}[a.scenario](a.target)
+    {"basic": basic, "cross": cross, "longlived": longlived}[a.scenario](a.target)
     if failures:
         sys.exit("py_client: " + "; ".join(failures))
 

@@ -12,7 +12,7 @@ import { JsonArrayWriter } from '../output/json';
 import { MAX_VALUE_CHARS, TextWriter, useColor } from '../output/text';
 import { TimeOrigin } from '../records/time';
 import { CallGrouper, CallGroupSink } from '../output/group';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import type { FrameRecord } from '../records/types';
 import { inputArgument } from './input';
 

@@ -8,7 +8,7 @@ import * as v8 from 'v8';
 import { Command, Option } from 'commander';
 import { InputError, UsageError } from '../errors';
 import { addFilterOptions, filterFromOptions, joinMessagesWithCalls, type RecordFilter } from '../filter';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { CsvWriter } from '../output/csv';
 import { OtlpSpanWriter } from '../output/otlp';
 import { ParquetRecordWriter } from '../output/parquet';

@@ -138,7 +138,7 @@ async function runSplit(input: string, flags: Flags): Promise<void> {
     progress.done();
     const warnings = [...summary.warnings];
     if (by === 'method' && summary.unrecognised) {
-      warnings.push(...unrecognisedLines(summary.unrecognised, pipeline.http2Ports, `; those packets went to the '${OTHER_KEY}' part`));
+      warnings.push(...unrecognisedLines(summary.unrecognised, summary.http2ServerPorts ?? new Map(), pipeline.http2Ports, `; those packets went to the '${OTHER_KEY}' part`));
     }
     printSummary(warnings, pipeline.quiet);
   } finally {

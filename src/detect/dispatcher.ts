@@ -8,7 +8,8 @@
  */
 import type { CloseReason, ConnectionHandler, Direction, HandlerFactory, TcpConnection } from '../tcp/types';
 import type { DetectCounters, DetectView, Dissector } from './types';
-import { MAX_UNRECOGNISED_PORTS, newDetectCounters } from './types';
+import { newDetectCounters } from './types';
+import { classifyUnrecognised, countUnrecognised } from './unrecognised';
 
 /**
  * Bytes held per connection (both directions) while no dissector has decided. Reaching it makes the question
@@ -122,7 +123,7 @@ export class Detector implements ConnectionHandler {
       }
     }
     if (waiting) return false;
-    if (heads[0].length > 0 || heads[1].length > 0) this.unrecognised();
+    this.unrecognised(heads);
     this.done = true;
     this.held = [];
     this.heldBytes = 0;
@@ -142,12 +143,9 @@ export class Detector implements ConnectionHandler {
     this.heads[dir] = buf.subarray(0, len + b.length);
   }
 
-  private unrecognised(): void {
-    const c = this.counters;
-    c.unrecognised++;
-    const port = Math.min(this.conn.endpoints[0].port, this.conn.endpoints[1].port);
-    const n = c.unrecognisedPorts.get(port);
-    if (n !== undefined) c.unrecognisedPorts.set(port, n + 1);
-    else if (c.unrecognisedPorts.size < MAX_UNRECOGNISED_PORTS) c.unrecognisedPorts.set(port, 1);
+  /** Counted for the summary, with why: a connection with bytes is never dropped in silence. */
+  private unrecognised(heads: [Uint8Array, Uint8Array]): void {
+    const kind = classifyUnrecognised(heads, [heads[0].length, heads[1].length], this.startLost, this.conn.synSeen);
+    if (kind !== null) countUnrecognised(this.counters.unrecognised, kind, this.conn.endpoints, this.conn.synSeen);
   }
 }

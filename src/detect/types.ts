@@ -8,6 +8,7 @@
  * inside TLS is found by the same tests as HTTP/2 in the clear.
  */
 import type { ConnectionHandler, Direction, TcpConnection } from '../tcp/types';
+import { newUnrecognisedCounters, type UnrecognisedCounters } from './unrecognised';
 
 /** A dissector's answer: the connection is its protocol, is not, or more bytes are needed to tell. */
 export type Claim = 'yes' | 'no' | 'more';
@@ -34,14 +35,10 @@ export interface Dissector {
 export interface DetectCounters {
   /** Connections claimed, per dissector name. */
   claimed: Record<string, number>;
-  /** Connections no dissector claimed (with bytes), and their lower port, for the summary. */
-  unrecognised: number;
-  unrecognisedPorts: Map<number, number>;
+  /** Connections no dissector claimed (with bytes), by reason and server port, for the summary. */
+  unrecognised: UnrecognisedCounters;
 }
 
-/** Distinct ports remembered for the summary of unrecognised connections; the rest are only counted. */
-export const MAX_UNRECOGNISED_PORTS = 64;
-
 export function newDetectCounters(): DetectCounters {
-  return { claimed: {}, unrecognised: 0, unrecognisedPorts: new Map() };
+  return { claimed: {}, unrecognised: newUnrecognisedCounters() };
 }

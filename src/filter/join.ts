@@ -7,7 +7,7 @@
  *
  * Without --status it is a plain filter: nothing is held.
  */
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import type { RecordFilter } from './index';
 

@@ -30,12 +30,21 @@
  * - Request HEADERS whose HPACK decoding failed before the content-type was found are taken as a call when
  *   the :path has the gRPC shape `/Service/Method` (or is missing too); if the response then shows a
  *   non-gRPC content-type, the call is dropped without a call record.
+ * - Connections joined midway (HTTP/2 layer: `conn.joined`, HPACK placeholders in `HeadersEvent.unknown`):
+ *   a request whose `:path` refers to a header table entry from before the join has `method: ""` and is
+ *   grouped with the calls whose request blocks use the same unknown entries (`method_group`,
+ *   `unknown method #N`: the same entries mean the same `:path`). With a schema loaded, the group's method
+ *   is then inferred from its messages (see `inferMethod`): the record says so (`inferred`, with the
+ *   reason), and when several methods fit, `method` stays "" and `method_candidates` lists them. Messages
+ *   of such calls are held (bounded: MAX_HELD_BYTES_PER_CALL) until the call ends, so that they come out
+ *   with the method and type the evidence gave. A status from an unknown entry stays null, with the reason.
  * - After lost bytes (`gap`), every open call of the connection gets an error, and a message cut by the gap
  *   is dropped: deframing restarts at the next DATA frame of that call. When the HTTP/2 layer kept framing
  *   and names the stream whose frame lost the bytes, only that call gets the error (and the reset).
  */
+import { countPort } from '../detect/unrecognised';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
-import type { MessageDecoder, MethodTypes } from '../protobuf/types';
+import type { MessageDecoder, MethodInfo, MethodTypes } from '../protobuf/types';
 import type {
   DataEvent,
   FrameEvent,
@@ -47,8 +56,10 @@ import type {
   Http2Direction,
   Http2Sink,
   RstStreamEvent,
+  UnknownField,
 } from '../http2/types';
-import type { GrpcOptions, RecordSink, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { GrpcOptions, RpcCodec, RpcHeadersEvent, RpcProtocol } from './types';
+import type { RecordSink } from '../records/types';
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageDeframer, type DeframedMessage } from './deframer';
 import { DecompressionError, DEFAULT_MAX_DECOMPRESSED_BYTES, decompress } from './compression';
 import {
@@ -83,6 +94,33 @@ export const MAX_ERRORS_PER_CALL = 20;
  */
 export const PENDING_RESET_SEC = 1;
 
+/**
+ * Message bytes held per call whose method is not known, for inferring it when the call ends (and emitting
+ * its messages with the method and type inferred). Past it the held messages go out undecided (raw) and
+ * the call is not inferred; the call's errors say so.
+ */
+export const MAX_HELD_BYTES_PER_CALL = 1024 * 1024;
+
+/**
+ * Bytes of messages held for inference over all calls at once. Past it, the call that would go over has
+ * its messages written undecided (its method not inferred), as at MAX_HELD_BYTES_PER_CALL.
+ */
+export const MAX_HELD_BYTES_TOTAL = 32 * 1024 * 1024;
+
+/**
+ * Streams of one joined connection taken as calls from their DATA alone (both HEADERS before the capture).
+ * Such streams were open at the join, so there are at most as many as the peers allowed at once
+ * (SETTINGS_MAX_CONCURRENT_STREAMS, commonly 100); past this many, DATA of further unknown streams is
+ * ignored and counted.
+ */
+export const MAX_DATA_ONLY_STREAMS = 1000;
+
+/** Paths of requests that were not RPCs, kept as examples for the summary. */
+const MAX_OTHER_REQUEST_PATHS = 3;
+
+/** Candidates listed in a record when several methods fit; the rest are counted. */
+export const MAX_METHOD_CANDIDATES = 10;
+
 /** Default nesting depth limit for protobuf decoding (same as protobuf's own parsers). */
 export const DEFAULT_MAX_DEPTH = 100;
 
@@ -98,11 +136,13 @@ export interface GrpcCallTrackerOptions extends GrpcOptions {
 }
 
 const GRPC_CONTENT_TYPE = 'application/grpc';
+/** Pseudo-header fields of a gRPC request: :method, :scheme, :path, :authority (RFC 9113 §8.3.1). */
+const REQUEST_PSEUDO_HEADERS = 4;
 /** `/Service/Method`: what a gRPC :path looks like (no query, exactly two segments). */
 const GRPC_PATH = /^\/[^/?#]+\/[^/?#]+$/;
 
 interface DirectionState {
-  /** null: this direction's messages are not decoded (request of a call whose headers were not captured). */
+  /** null: this direction's messages are not decoded. */
   deframer: MessageDeframer | null;
   /** grpc-encoding of this direction's headers. */
   encoding: string | undefined;
@@ -150,6 +190,52 @@ interface Call {
   provisional: boolean;
   /** The client reset the stream while the response was still open: see PENDING_RESET_SEC. */
   pendingReset: { ev: FrameOrigin; name: string } | null;
+  /** The request HEADERS were captured (false: the call began before the capture). */
+  requestSeen: boolean;
+  /**
+   * Taken from DATA alone: the stream began before the capture and neither its request HEADERS nor its
+   * response HEADERS were captured. It becomes a call only once a message is found in it (or its trailers
+   * come); otherwise nothing is written (it may not be gRPC).
+   */
+  dataOnly: boolean;
+  /** Request bytes skipped to the first message boundary (calls joined midway), and whether it was told. */
+  skippedRequestBytes: number;
+  /** The same for the response of a call taken from DATA alone. */
+  skippedResponseBytes: number;
+  skippedReported: boolean;
+  /** Trailers came with unknown fields and no grpc-status seen (CallRecord.status_unknown). */
+  statusUnknown: boolean;
+  /** The group of calls whose unknown :path is the same table entry (method not known). */
+  group: MethodGroup | null;
+  /** Messages held while the method is not known (see MAX_HELD_BYTES_PER_CALL); null: not holding. */
+  held: HeldMessage[] | null;
+  heldBytes: number;
+  /** What was inferred, and why (record fields `inferred`, `inferred_reason`, `method_candidates`). */
+  inferred: string[];
+  inferredReason: string | null;
+  candidates: string[] | null;
+}
+
+/** Calls whose request blocks use the same unknown header table entries (so the same unknown :path). */
+interface MethodGroup {
+  /** `unknown method #N`. */
+  label: string;
+  /** Methods that fit every call of the group that has ended so far (null: none ended yet). */
+  candidates: MethodInfo[] | null;
+}
+
+/** A message of a call whose method is not known yet, kept until the call ends. */
+interface HeldMessage {
+  origin: FrameOrigin;
+  index: number;
+  compressed: boolean;
+  encoding: string | null;
+  length: number;
+  /** Decompressed bytes (a copy), or null with `error`. */
+  bytes: Uint8Array | null;
+  error: string | null;
+  /** What decompression said of the bytes (trailing octets after the gzip member), or null. */
+  note: string | null;
 }
 
 /** Which header section of a call a cached header object is for (see ConnState.headerCache). */
@@ -173,6 +259,10 @@ interface ConnState {
   /** Lowest and highest stream id of request HEADERS seen (0: none yet). */
   firstRequestStream: number;
   lastRequestStream: number;
+  /** Streams taken as calls from their DATA alone (see MAX_DATA_ONLY_STREAMS); null until the first. */
+  dataOnlyStreams: Set<number> | null;
+  /** Method groups of the connection, by the refs of the unknown entries its request blocks use. */
+  groups: Map<string, MethodGroup>;
 }
 
 interface HeaderCacheEntry {
@@ -251,6 +341,18 @@ export const MAX_METHODS_WITHOUT_SCHEMA = 64;
 export interface GrpcCounters {
   /** Calls whose request HEADERS were not captured (the capture joined the connection after they began). */
   joinedCalls: number;
+  /** Of those, calls seen by their DATA alone (both HEADERS before the capture). */
+  dataOnlyCalls: number;
+  /** DATA of unknown streams of joined connections past MAX_DATA_ONLY_STREAMS, ignored (frames). */
+  dataOnlyIgnored: number;
+  /** Calls whose :path is a header table entry from before the capture (joined connections). */
+  unknownMethodCalls: number;
+  /** HTTP requests that were not RPCs (not gRPC, gRPC-Web or Connect), their server ports and a few paths. */
+  otherRequests: number;
+  otherRequestPorts: Map<number, number>;
+  otherRequestPaths: string[];
+  /** Of those, calls whose method was inferred (marked "inferred"). */
+  inferredCalls: number;
   /** Messages decoded without a schema (their method is not in the loaded services), per method. */
   methodsWithoutSchema: Map<string, number>;
   /** Such messages of methods past MAX_METHODS_WITHOUT_SCHEMA. */
@@ -258,7 +360,7 @@ export interface GrpcCounters {
 }
 
 export class GrpcCallTracker implements Http2Sink {
-  readonly counters: GrpcCounters = { joinedCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
+  readonly counters: GrpcCounters = { joinedCalls: 0, dataOnlyCalls: 0, dataOnlyIgnored: 0, unknownMethodCalls: 0, otherRequests: 0, otherRequestPorts: new Map(), otherRequestPaths: [], inferredCalls: 0, methodsWithoutSchema: new Map(), otherMessagesWithoutSchema: 0 };
   private readonly conns = new Map<Http2Connection, ConnState>();
   private readonly maxMessageBytes: number;
   private readonly maxDecompressedBytes: number;
@@ -272,6 +374,10 @@ export class GrpcCallTracker implements Http2Sink {
   private readonly onMessage = (m: DeframedMessage): void => {
     this.message(this.pushCall as Call, this.pushEvent as DataEvent, this.pushDirection as DirectionState, m);
   };
+  /** Bytes held for inference over all calls (MAX_HELD_BYTES_TOTAL). */
+  private heldTotal = 0;
+  /** Method groups numbered so far (`unknown method #N`), over the whole capture. */
+  private groupCount = 0;
   /** The last method looked up and its types: calls mostly repeat the method of the call before. */
   private lastMethod = '';
   private lastTypes: MethodTypes | undefined;
@@ -328,10 +434,16 @@ export class GrpcCallTracker implements Http2Sink {
   data(ev: DataEvent): void {
     const state = this.conns.get(ev.conn);
     if (state && state.pendingResets.size > 0) this.expireResets(state, ev);
-    const call = state?.calls.get(ev.streamId);
-    if (!call) return;
+    let call: Call | null = state?.calls.get(ev.streamId) ?? null;
+    if (call === null) {
+      if (!this.beganBeforeCapture(state, ev)) return;
+      call = this.dataOnlyCall(this.connState(ev.conn), ev);
+      if (call === null) return;
+    }
     call.lastFrame = ev.frame;
     const ds = ev.direction === 'request' ? call.req : call.resp;
+    // Response DATA: the response HEADERS came before it, so the next HEADERS of the response are trailers.
+    if (call.dataOnly && ev.direction === 'response') call.responseHeadersSeen = true;
     if (ds.ended) {
       this.addError(call, `${ev.direction} DATA after END_STREAM in frame ${ev.frame}`);
       return;
@@ -340,7 +452,16 @@ export class GrpcCallTracker implements Http2Sink {
       this.pushCall = call;
       this.pushEvent = ev;
       this.pushDirection = ds;
+      const syncing = !call.requestSeen && (ds === call.req || call.dataOnly) && ds.messages === 0 && call.skippedReported === false;
       ds.deframer.push(ev.data, this.onMessage);
+      if (syncing) {
+        const skipped = ds.deframer.takeSkipped();
+        if (skipped > 0) {
+          if (ds === call.req) call.skippedRequestBytes += skipped;
+          else call.skippedResponseBytes += skipped;
+        }
+        if (!call.dataOnly && (ds.messages > 0 || ev.endStream)) this.reportSkipped(call);
+      }
     }
     if (ev.endStream) this.endDirection(call, ev);
   }
@@ -443,11 +564,11 @@ export class GrpcCallTracker implements Http2Sink {
     const contentType = firstValue(ev.headers, 'content-type');
     const path = firstValue(ev.headers, ':path');
     let provisional = false;
-    if (contentType === undefined && ev.hpackError !== undefined) {
-      if (path !== undefined && !GRPC_PATH.test(path)) return;
+    if (contentType === undefined && (ev.hpackError !== undefined || ev.unknown !== undefined)) {
+      if (path !== undefined && !GRPC_PATH.test(path)) return this.otherRequest(ev, path);
       provisional = true;
     } else if ((ev as RpcHeadersEvent).protocol === undefined && (contentType === undefined || !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE))) {
-      return;
+      return this.otherRequest(ev, path);
     }
 
     const call = this.newCall(state, ev, path ?? '', true);
@@ -455,6 +576,7 @@ export class GrpcCallTracker implements Http2Sink {
     if (rpc.protocol !== undefined) call.protocol = rpc.protocol;
     if (rpc.codec !== undefined) call.codec = rpc.codec;
     call.provisional = provisional;
+    if (path === undefined && ev.unknown !== undefined) this.unknownPath(state, call, ev.unknown);
     call.requestHeaders = this.headerObject(state, HeaderSlot.REQUEST, ev.headers);
     call.authority = firstValue(ev.headers, ':authority') ?? null;
     call.req.encoding = rpc.messageEncoding ?? firstValue(ev.headers, 'grpc-encoding');
@@ -479,9 +601,12 @@ export class GrpcCallTracker implements Http2Sink {
         ev.streamId <= state.lastRequestStream;
       const looksGrpc =
         (contentType !== undefined && contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) ||
-        firstValue(ev.headers, 'grpc-status') !== undefined;
+        firstValue(ev.headers, 'grpc-status') !== undefined ||
+        // Joined midway: content-type may be an entry from before the join; taken as gRPC unless shown not.
+        (ev.conn.joined === true && contentType === undefined && ev.unknown !== undefined);
       if (known || !looksGrpc || ev.streamId % 2 === 0) return;
       call = this.newCall(state, ev, '', false);
+      call.provisional = contentType === undefined && firstValue(ev.headers, 'grpc-status') === undefined;
       this.counters.joinedCalls++;
       this.addError(call, 'request headers not captured (capture started after the call)');
       // No :status means this block is the trailers of a response whose headers were not captured either.
@@ -489,6 +614,8 @@ export class GrpcCallTracker implements Http2Sink {
     }
     call.lastFrame = ev.frame;
     if (ev.hpackError) this.addError(call, `HPACK: ${ev.hpackError}`);
+    // A call seen by its DATA alone: a block without :status is its trailers (its response headers came before).
+    if (call.dataOnly && firstValue(ev.headers, ':status') === undefined) call.responseHeadersSeen = true;
 
     if (!call.responseHeadersSeen) {
       if (call.provisional && contentType !== undefined && !contentType.toLowerCase().startsWith(GRPC_CONTENT_TYPE)) {
@@ -540,6 +667,9 @@ export class GrpcCallTracker implements Http2Sink {
       const code = parseGrpcStatus(s);
       if (code === undefined) this.addError(call, `invalid grpc-status "${s}"`);
       call.status = code ?? null;
+    } else if (ev.unknown !== undefined) {
+      call.statusUnknown = true;
+      this.addError(call, `grpc-status not known: the trailers use ${ev.unknown.length} header table ${ev.unknown.length === 1 ? 'entry' : 'entries'} from before the capture`);
     }
     const msg = firstValue(ev.headers, 'grpc-message');
     if (msg !== undefined) call.grpcMessage = decodeGrpcMessage(msg);
@@ -556,20 +686,17 @@ export class GrpcCallTracker implements Http2Sink {
   private message(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage): void {
     const index = ds.messages++;
     ds.bytes += m.length;
+    if (call.held !== null && this.hold(call, ev, ds, m, index)) return;
     if (!this.emitMessages) return;
-    const direction = ev.direction;
-    const typeName = call.types ? (direction === 'request' ? call.types.requestType : call.types.responseType) : undefined;
-    if (typeName === undefined && call.method !== '') this.countWithoutSchema(call.method);
-    let messageType: string | null = typeName ?? null;
-    let body: unknown = null;
     let error: string | null = null;
+    let bytes: Uint8Array | null = null;
+    let note: string | null = null;
     if (m.badFlag !== undefined) {
       error = `invalid compressed flag ${m.badFlag}`;
     } else if (m.bytes === null) {
       error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
     } else {
-      let bytes: Uint8Array | null = m.bytes;
-      let note: string | null = null;
+      bytes = m.bytes;
       if (m.compressed) {
         try {
           bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
@@ -578,30 +705,50 @@ export class GrpcCallTracker implements Http2Sink {
           bytes = null;
         }
       }
-      if (bytes !== null && call.codec === 'json') {
-        // protobuf's JSON mapping on the wire (gRPC-Web +json, Connect application/json): shown as sent.
-        try {
-          body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
-        } catch {
-          body = null;
-          error = 'message is not valid JSON';
-        }
-      } else if (bytes !== null) {
-        try {
-          const d = this.decoder.decode(typeName, bytes, this.decodeOptions);
-          messageType = d.messageType;
-          body = d.body;
-          error = note !== null ? (d.error !== null ? `${note}; ${d.error}` : note) : d.error;
-        } catch (e) {
-          // The decoder promises never to throw; if it does, the record still goes out.
-          error = `decoder failed: ${(e as Error).message}`;
-        }
+    }
+    this.emitMessage(call, ev, ev.direction, index, m.compressed, m.compressed ? (ds.encoding ?? null) : null, m.length, bytes, error, note);
+  }
+
+  /** Decode (when `bytes`) and write one message record. `note`: what decompression said of the bytes. */
+  private emitMessage(
+    call: Call,
+    origin: FrameOrigin,
+    direction: Http2Direction,
+    index: number,
+    compressed: boolean,
+    encoding: string | null,
+    length: number,
+    bytes: Uint8Array | null,
+    error: string | null,
+    note: string | null,
+  ): void {
+    const typeName = call.types ? (direction === 'request' ? call.types.requestType : call.types.responseType) : undefined;
+    if (typeName === undefined && call.method !== '') this.countWithoutSchema(call.method);
+    let messageType: string | null = typeName ?? null;
+    let body: unknown = null;
+    if (bytes !== null && call.codec === 'json') {
+      // protobuf's JSON mapping on the wire (gRPC-Web +json, Connect application/json): shown as sent.
+      try {
+        body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+      } catch {
+        body = null;
+        error = 'message is not valid JSON';
+      }
+    } else if (bytes !== null) {
+      try {
+        const d = this.decoder.decode(typeName, bytes, this.decodeOptions);
+        messageType = d.messageType;
+        body = d.body;
+        error = note !== null ? (d.error !== null ? `${note}; ${d.error}` : note) : d.error;
+      } catch (e) {
+        // The decoder promises never to throw; if it does, the record still goes out.
+        error = `decoder failed: ${(e as Error).message}`;
       }
     }
     const rec: MessageRecord = {
       type: 'message',
-      frame: ev.frame,
-      ts: formatTimestamp(ev.tsSec, ev.tsNsec),
+      frame: origin.frame,
+      ts: formatTimestamp(origin.tsSec, origin.tsNsec),
       tcp_stream: call.conn.tcp.index,
       client: call.conn.client,
       server: call.conn.server,
@@ -610,15 +757,171 @@ export class GrpcCallTracker implements Http2Sink {
       method: call.method,
       direction,
       index,
-      compressed: m.compressed,
-      encoding: m.compressed ? (ds.encoding ?? null) : null,
-      length: m.length,
+      compressed,
+      encoding,
+      length,
       message_type: messageType,
       body,
       error,
     };
+    if (call.group !== null) rec.method_group = call.group.label;
+    if (call.inferred.length > 0) {
+      rec.inferred = messageType !== null && !call.inferred.includes('message_type') ? [...call.inferred, 'message_type'] : call.inferred;
+    }
     canonicalRecord.current = rec;
     this.records.message(rec);
+  }
+
+  /**
+   * Keep a message of a call whose method is not known yet (a copy, decompressed). False when the call
+   * outgrew MAX_HELD_BYTES_PER_CALL: what was held goes out now, undecided, and so does this message.
+   */
+  private hold(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage, index: number): boolean {
+    const held = call.held as HeldMessage[];
+    let bytes: Uint8Array | null = null;
+    let error: string | null = null;
+    let note: string | null = null;
+    if (m.badFlag !== undefined) error = `invalid compressed flag ${m.badFlag}`;
+    else if (m.bytes === null) error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
+    else if (m.compressed) {
+      try {
+        bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
+      } catch (e) {
+        error = e instanceof DecompressionError ? e.message : String(e);
+      }
+    } else bytes = m.bytes;
+    const size = bytes === null ? 0 : bytes.length;
+    if (call.heldBytes + size > MAX_HELD_BYTES_PER_CALL) {
+      this.addError(call, `method not inferred: its messages exceed ${MAX_HELD_BYTES_PER_CALL} bytes (MAX_HELD_BYTES_PER_CALL)`);
+      this.releaseHeld(call);
+      return false;
+    }
+    if (this.heldTotal + size > MAX_HELD_BYTES_TOTAL) {
+      this.addError(call, `method not inferred: messages held for inference over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
+      this.releaseHeld(call);
+      return false;
+    }
+    call.heldBytes += size;
+    this.heldTotal += size;
+    const origin: FrameOrigin = { conn: ev.conn, direction: ev.direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec };
+    held.push({ origin, index, compressed: m.compressed, encoding: m.compressed ? (ds.encoding ?? null) : null, length: m.length, bytes: bytes === null ? null : bytes.slice(), error, note });
+    return true;
+  }
+
+  /** Write the held messages (with what is known of the method by now) and stop holding. */
+  private releaseHeld(call: Call): void {
+    const held = call.held;
+    call.held = null;
+    this.heldTotal -= call.heldBytes;
+    call.heldBytes = 0;
+    if (held === null || !this.emitMessages) return;
+    for (const h of held) this.emitMessage(call, h.origin, h.origin.direction, h.index, h.compressed, h.encoding, h.length, h.bytes, h.error, h.note);
+  }
+
+  // --- methods not seen ----------------------------------------------------------------------------------
+
+  /**
+   * A request whose :path is not known (it refers to an entry from before the join). A field whose name is
+   * unknown but whose value has the `/Service/Method` shape is the :path itself (a literal with an indexed
+   * name); otherwise the call joins the group of calls that use the same unknown entries.
+   */
+  private unknownPath(state: ConnState, call: Call, unknown: UnknownField[]): void {
+    this.counters.unknownMethodCalls++;
+    const literal = unknown.filter((u) => u.value !== undefined && GRPC_PATH.test(u.value));
+    if (literal.length === 1) {
+      call.method = literal[0].value as string;
+      call.types = this.methodTypes(call.method);
+      call.inferred = ['method'];
+      call.inferredReason = 'the value of a request field whose name is a header table entry from before the capture has the /Service/Method shape of :path';
+      this.counters.inferredCalls++;
+      return;
+    }
+    // RFC 9113 §8.3: pseudo-header fields come first, and a gRPC request has four (:method, :scheme, :path,
+    // :authority). So the unknown :path is among the unknown entries in the first four places: calls whose
+    // blocks have the same entries there have the same :path (each has exactly one, and it is one of them).
+    // Metadata further on (which may vary from call to call) stays out of the key.
+    const refs: string[] = [];
+    for (let i = 0; i < unknown.length; i++) {
+      const u = unknown[i];
+      if (u.value === undefined && u.at + i < REQUEST_PSEUDO_HEADERS) refs.push(u.ref);
+    }
+    if (refs.length === 0) for (const u of unknown) if (u.value === undefined) refs.push(u.ref);
+    const key = refs.join(' ');
+    let group = state.groups.get(key);
+    if (group === undefined) {
+      group = { label: `unknown method #${++this.groupCount}`, candidates: null };
+      state.groups.set(key, group);
+    }
+    call.group = group;
+    this.startHolding(call);
+  }
+
+  /** Hold the call's messages for inference, when a schema with methods is loaded. */
+  private startHolding(call: Call): void {
+    if (!this.decoder.methods || this.decoder.methods().length === 0 || !this.decoder.fitsStrictly) return;
+    call.held = [];
+    // Bytes are needed even when the consumer only counts messages (stats): the evidence is in them.
+    for (const ds of [call.req, call.resp]) {
+      if (ds.deframer !== null && !ds.deframer.keepBytes) {
+        const syncing = (ds === call.req || call.dataOnly) && !call.requestSeen;
+        ds.deframer = new MessageDeframer(this.maxMessageBytes, true);
+        if (syncing) ds.deframer.resync();
+      }
+    }
+  }
+
+  /**
+   * Name the method of a call whose :path was not seen, from its messages: the loaded methods whose request
+   * type parses every request message strictly, whose response type parses every response, and whose
+   * streaming kind allows the message counts; within a group, only those that fit every call of the group
+   * so far. One left: inferred. Several: the method stays unknown and the record lists them. Calls without
+   * a non-empty message carry no evidence.
+   */
+  private inferMethod(call: Call): void {
+    const held = call.held;
+    const methods = this.decoder.methods?.();
+    if (held === null || methods === undefined || this.decoder.fitsStrictly === undefined) return;
+    if (held.some((h) => h.bytes === null) || !held.some((h) => (h.bytes as Uint8Array).length > 0)) return;
+    const fits = (m: MethodInfo): boolean => {
+      if (!m.clientStreaming && call.req.messages > 1) return false;
+      if (!m.serverStreaming && call.resp.messages > 1) return false;
+      for (const h of held) {
+        const type = h.origin.direction === 'request' ? m.requestType : m.responseType;
+        if (!this.decoder.fitsStrictly!(type, h.bytes as Uint8Array)) return false;
+      }
+      return true;
+    };
+    let cands = methods.filter(fits);
+    const group = call.group;
+    if (group !== null) {
+      if (group.candidates !== null) {
+        const before = new Set(group.candidates);
+        cands = cands.filter((c) => before.has(c));
+      }
+      group.candidates = cands;
+    }
+    if (cands.length === 1) {
+      call.method = cands[0].path;
+      call.types = cands[0];
+      call.inferred = ['method'];
+      const scope = group !== null ? `every call of ${group.label} so far` : 'the call';
+      call.inferredReason = `the only loaded method whose request and response types parse every message of ${scope} strictly, with message counts its streaming kind allows (:path refers to a header table entry from before the capture)`;
+      this.counters.inferredCalls++;
+      return;
+    }
+    call.candidates = cands.slice(0, MAX_METHOD_CANDIDATES).map((c) => c.path);
+    if (cands.length > MAX_METHOD_CANDIDATES) call.candidates.push(`(+${cands.length - MAX_METHOD_CANDIDATES} more)`);
+    if (cands.length === 0) {
+      this.addError(call, 'method not inferred: no loaded method fits its messages');
+      return;
+    }
+    // The method stays unknown, but when every candidate has the same request and response types, those are
+    // known: the messages are decoded as them.
+    if (cands.every((c) => c.requestType === cands[0].requestType && c.responseType === cands[0].responseType)) {
+      call.types = { requestType: cands[0].requestType, responseType: cands[0].responseType };
+      call.inferred = ['message_type'];
+      call.inferredReason = `every method that fits (${cands.length}) has request type ${cands[0].requestType} and response type ${cands[0].responseType}; which method it is, the capture does not tell`;
+    }
   }
 
   // --- call lifecycle ------------------------------------------------------------------------------------
@@ -626,10 +929,47 @@ export class GrpcCallTracker implements Http2Sink {
   private connState(conn: Http2Connection): ConnState {
     let s = this.conns.get(conn);
     if (!s) {
-      s = { calls: new Map(), headerCache: [null, null, null], pendingResets: new Set(), firstRequestStream: 0, lastRequestStream: 0 };
+      s = { calls: new Map(), headerCache: [null, null, null], pendingResets: new Set(), firstRequestStream: 0, lastRequestStream: 0, dataOnlyStreams: null, groups: new Map() };
       this.conns.set(conn, s);
     }
     return s;
+  }
+
+  /** A request that is not an RPC (REST, a web page, …): counted for the summary, with its server port and a few paths. */
+  private otherRequest(ev: HeadersEvent, path: string | undefined): void {
+    const c = this.counters;
+    c.otherRequests++;
+    countPort(c.otherRequestPorts, ev.conn.tcp.endpoints[1 - ev.conn.clientIndex].port);
+    if (path !== undefined && c.otherRequestPaths.length < MAX_OTHER_REQUEST_PATHS && !c.otherRequestPaths.includes(path)) {
+      c.otherRequestPaths.push(path.length > 80 ? `${path.slice(0, 80)}…` : path);
+    }
+  }
+
+  /**
+   * DATA on a stream with no call: one that began before the capture when the connection was joined midway,
+   * the stream is a client's (odd), and it is older than every request the capture saw begin on it (streams
+   * open in increasing order, RFC 9113 §5.1.1; a newer one without HEADERS is a stream we stopped tracking).
+   */
+  private beganBeforeCapture(state: ConnState | undefined, ev: DataEvent): boolean {
+    if (ev.conn.joined !== true || ev.streamId % 2 === 0) return false;
+    if (state === undefined) return true;
+    if (state.firstRequestStream !== 0 && ev.streamId >= state.firstRequestStream) return false;
+    return state.dataOnlyStreams === null || !state.dataOnlyStreams.has(ev.streamId);
+  }
+
+  /** A call of a stream seen by its DATA alone: both directions joined midway, messages found at trusted boundaries. */
+  private dataOnlyCall(state: ConnState, ev: DataEvent): Call | null {
+    const seen = (state.dataOnlyStreams ??= new Set());
+    if (seen.size >= MAX_DATA_ONLY_STREAMS) {
+      this.counters.dataOnlyIgnored++;
+      return null;
+    }
+    seen.add(ev.streamId);
+    const call = this.newCall(state, ev, '', false);
+    call.dataOnly = true;
+    call.resp.deframer?.resync();
+    this.addError(call, 'request and response headers not captured (capture started after the call): method, start and duration unknown');
+    return call;
   }
 
   private newCall(state: ConnState, ev: FrameOrigin & { streamId: number }, method: string, requestSeen: boolean): Call {
@@ -662,13 +1002,30 @@ export class GrpcCallTracker implements Http2Sink {
       grpcMessage: null,
       timeoutMs: null,
       statusDetails: undefined,
-      req: newDirection(requestSeen, this.maxMessageBytes, this.emitMessages),
+      req: newDirection(true, this.maxMessageBytes, this.emitMessages),
       resp: newDirection(true, this.maxMessageBytes, this.emitMessages),
       errors: [],
       droppedErrors: 0,
       provisional: false,
       pendingReset: null,
+      requestSeen,
+      dataOnly: false,
+      skippedRequestBytes: 0,
+      skippedResponseBytes: 0,
+      skippedReported: false,
+      statusUnknown: false,
+      group: null,
+      held: null,
+      heldBytes: 0,
+      inferred: [],
+      inferredReason: null,
+      candidates: null,
     };
+    if (!requestSeen) {
+      // Its request DATA may begin in the middle of a message: skipped up to the next boundary.
+      call.req.deframer?.resync();
+      this.startHolding(call);
+    }
     state.calls.set(ev.streamId, call);
     return call;
   }
@@ -695,7 +1052,7 @@ export class GrpcCallTracker implements Http2Sink {
     if (ev.direction === 'response') {
       call.respEnd = ev;
       // Without its request headers the request side's end may predate the capture: the response ends it.
-      if (call.req.deframer === null) call.req.ended = true;
+      if (!call.requestSeen) call.req.ended = true;
     }
     if (call.req.ended && call.resp.ended) {
       const pr = call.pendingReset;
@@ -708,8 +1065,23 @@ export class GrpcCallTracker implements Http2Sink {
     if (!state || state.calls.get(call.streamId) !== call) return;
     state.calls.delete(call.streamId);
     state.pendingResets.delete(call);
+    if (call.dataOnly) {
+      // Taken from DATA alone: a call only if gRPC showed itself (a message at a trusted boundary, or trailers
+      // with a grpc-status, seen or from before the capture); else it may not be gRPC at all, and is not written.
+      if (call.req.messages === 0 && call.resp.messages === 0 && call.status === null && !call.statusUnknown) {
+        if (call.held !== null) this.heldTotal -= call.heldBytes;
+        return;
+      }
+      this.counters.joinedCalls++;
+      this.counters.dataOnlyCalls++;
+    }
+    this.reportSkipped(call);
     this.checkUnfinished(call, 'request', call.req);
     this.checkUnfinished(call, 'response', call.resp);
+    if (call.held !== null) {
+      if (call.method === '') this.inferMethod(call);
+      this.releaseHeld(call);
+    }
     const endAt = ev ?? call.respEnd;
     const rec: CallRecord = {
       type: 'call',
@@ -723,7 +1095,8 @@ export class GrpcCallTracker implements Http2Sink {
       authority: call.authority,
       start: formatTimestamp(call.startSec, call.startNsec),
       end: endAt ? formatTimestamp(endAt.tsSec, endAt.tsNsec) : null,
-      duration_ms: endAt ? durationMs(call.startSec, call.startNsec, endAt.tsSec, endAt.tsNsec) : null,
+      // A call that began before the capture: its first packet here is not its start, so no duration.
+      duration_ms: endAt && call.requestSeen ? durationMs(call.startSec, call.startNsec, endAt.tsSec, endAt.tsNsec) : null,
       http_status: call.httpStatus,
       status: call.status,
       status_name: call.status === null ? null : statusName(call.status),
@@ -749,8 +1122,26 @@ export class GrpcCallTracker implements Http2Sink {
     // Carried over TLS: what the handshake said, as it stands when the call ends (a copy: it is shared).
     const security = call.conn.tcp.security;
     if (security !== undefined) rec.tls = { ...security.tls };
+    if (call.group !== null) rec.method_group = call.group.label;
+    else if (!call.requestSeen && call.method === '') rec.method_group = 'unknown method (request headers not captured)';
+    if (call.inferred.length > 0) {
+      rec.inferred = call.inferred;
+      rec.inferred_reason = call.inferredReason as string;
+    }
+    if (call.candidates !== null && call.candidates.length > 0) rec.method_candidates = call.candidates;
+    if (call.statusUnknown && call.status === null) rec.status_unknown = true;
     canonicalRecord.current = rec;
     this.records.call(rec);
+  }
+
+  /** Request bytes passed over before the first message boundary: the call says how many. */
+  private reportSkipped(call: Call): void {
+    if (call.skippedReported) return;
+    call.skippedReported = true;
+    const n = call.skippedRequestBytes;
+    if (n > 0) this.addError(call, `request: ${n} bytes skipped to the first message boundary (the capture joined the stream inside a message)`);
+    const r = call.skippedResponseBytes;
+    if (r > 0) this.addError(call, `response: ${r} bytes skipped to the first message boundary (the capture joined the stream inside a message)`);
   }
 
   /** A direction that ends inside a message: the call says so. */

@@ -51,7 +51,24 @@ export interface PendingMessage {
   received: number;
 }
 
+/**
+ * While resynchronising, the largest declared length believed for a message that continues past the DATA
+ * frame it starts in: gRPC's default receive limit (4 MiB). A message that ends inside its frame is checked
+ * by its end instead.
+ */
+export const RESYNC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** While resynchronising, a message may continue past its frame only when the frame is this full (16 KiB). */
+const RESYNC_FULL_FRAME_BYTES = 16_384;
+
 export class MessageDeframer {
+  /**
+   * True while the first bytes pushed may be in the middle of a message (the stream was joined midway):
+   * each push (one DATA frame's payload) is skipped until one starts with prefixes that fit (see `fits`).
+   */
+  private syncing = false;
+  /** Bytes passed over while resynchronising, not yet taken by `takeSkipped`. */
+  private skippedBytes = 0;
   /** A prefix split across pushes is gathered here (allocated on first need: most prefixes lie in one push). */
   private prefix: Uint8Array | null = null;
   private prefixHave = 0;
@@ -70,7 +87,27 @@ export class MessageDeframer {
     readonly keepBytes = true,
   ) {}
 
+  /** Do not trust the next bytes to begin a message; see `syncing`. */
+  resync(): void {
+    this.reset();
+    this.syncing = true;
+  }
+
+  /** Bytes skipped to find a message boundary since the last call (0 if none). */
+  takeSkipped(): number {
+    const n = this.skippedBytes;
+    this.skippedBytes = 0;
+    return n;
+  }
+
   push(data: Uint8Array, onMessage: MessageCallback): void {
+    if (this.syncing) {
+      if (!startsMessages(data, this.maxMessageBytes)) {
+        this.skippedBytes += data.length;
+        return;
+      }
+      this.syncing = false;
+    }
     let pos = 0;
     const end = data.length;
     while (pos < end) {
@@ -147,6 +184,25 @@ export class MessageDeframer {
     this.reset();
     onMessage(m);
   }
+}
+
+/**
+ * Does a DATA payload begin at a message boundary? Its prefixes (flag 0 or 1, then a length) must chain to
+ * the payload's end exactly, or the last message must continue past a full frame with a believable length.
+ */
+function startsMessages(data: Uint8Array, maxMessageBytes: number): boolean {
+  let p = 0;
+  while (p + PREFIX_BYTES <= data.length) {
+    if (data[p] > 1) return false;
+    const len = readUint32BE(data, p + 1);
+    const next = p + PREFIX_BYTES + len;
+    if (next === data.length) return true;
+    if (next > data.length) {
+      return data.length >= RESYNC_FULL_FRAME_BYTES && len <= Math.min(maxMessageBytes, RESYNC_MAX_MESSAGE_BYTES);
+    }
+    p = next;
+  }
+  return false;
 }
 
 function readUint32BE(b: Uint8Array, p: number): number {

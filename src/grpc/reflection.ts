@@ -11,7 +11,7 @@
  * capture file that holds a reflection call (found cheaply by `mayHoldReflection`, a byte search for the
  * method's path in the form HPACK or HTTP/1.1 sends it).
  */
-import type { DecodedBody, DecodeOptions, MessageDecoder, MethodTypes } from '../protobuf/types';
+import type { DecodedBody, DecodeOptions, MessageDecoder, MethodInfo, MethodTypes } from '../protobuf/types';
 import { huffmanCodes } from '../http2/hpack';
 
 export const REFLECTION_METHODS: readonly string[] = [
@@ -60,6 +60,20 @@ export class ReflectionHarvest implements MessageDecoder {
 
   methodTypes(path: string): MethodTypes | undefined {
     return this.base.methodTypes(path) ?? this.current()?.methodTypes(path);
+  }
+
+  /** The methods of the given schemas, then those of the harvested files that the given ones lack. */
+  methods(): readonly MethodInfo[] {
+    const base = this.base.methods?.() ?? [];
+    const more = this.current()?.methods?.() ?? [];
+    if (more.length === 0) return base;
+    const seen = new Set(base.map((m) => m.path));
+    return [...base, ...more.filter((m) => !seen.has(m.path))];
+  }
+
+  fitsStrictly(typeName: string, bytes: Uint8Array): boolean {
+    if (this.base.fitsStrictly?.(typeName, bytes)) return true;
+    return this.current()?.fitsStrictly?.(typeName, bytes) ?? false;
   }
 
   decode(typeName: string | undefined, bytes: Uint8Array, options?: DecodeOptions): DecodedBody {

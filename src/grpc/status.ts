@@ -146,31 +146,6 @@ export interface RpcStatus {
   details: unknown[];
 }
 
-/**
- * The google/rpc/status.proto definitions, as a protobufjs JSON descriptor, for loaders that want them in
- * their registry (src/protobuf/schema.ts adds them so an Any holding a Status decodes too).
- *
- *     message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
- */
-export const RPC_STATUS_DESCRIPTOR = {
-  nested: {
-    google: {
-      nested: {
-        rpc: {
-          nested: {
-            Status: {
-              fields: {
-                code: { type: 'int32', id: 1 },
-                message: { type: 'string', id: 2 },
-                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
 
 /**
  * Decodes one google.protobuf.Any as proto3 JSON with the loaded schema: `{"@type": url, ...fields}` for a

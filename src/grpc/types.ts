@@ -5,11 +5,6 @@
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import type { HeadersEvent } from '../http2/types';
 
-export interface RecordSink {
-  message(record: MessageRecord): void;
-  call(record: CallRecord): void;
-  frame?(record: FrameRecord): void;
-}
 
 export interface GrpcOptions {
   /** Largest declared message length accepted (bytes); larger messages are skipped, not buffered. */

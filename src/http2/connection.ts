@@ -1,18 +1,17 @@
 /**
- * The HTTP/2 layer: a tcp `ConnectionHandler` per TCP connection that recognises HTTP/2, splits both
+ * The HTTP/2 layer: a tcp `ConnectionHandler` per TCP connection known to be HTTP/2, that splits both
  * directions into frames (framer.ts), decodes header blocks with one HPACK decoder per direction (hpack.ts)
  * and pushes stream-level events to an `Http2Sink` (types.ts).
  *
- * Recognition (RFC 9113 §3.4): the client connection preface at the start of either direction makes the
- * connection HTTP/2 on any port, and its sender the client. Failing that, a connection whose start was not
- * captured is taken as HTTP/2 when the server port is in `http2Ports`; both directions then begin by looking
- * for a frame boundary (see framer.ts). A connection whose first bytes are anything else (an HTTP/1.x
- * request, TLS, …) is ignored: after the first bytes, `data()` returns at once. An HTTP/1.1 request asking
- * for `Upgrade: h2c` answered by `101 Switching Protocols` (RFC 7540 §3.2) becomes HTTP/2, with the
- * upgraded request as stream 1.
+ * Recognition is the detector's (../detect/, with the HTTP/2 test in ./detect.ts): a connection reaches a
+ * handler with a verdict that says which side is the client and whether each direction begins on a frame
+ * boundary (its start captured: the client preface, a server preface) or must look for one (a connection
+ * joined midway, found by its frame run or named by `--http2-port`; see framer.ts), or that it begins with
+ * an HTTP/1.1 request asking for `Upgrade: h2c` (RFC 7540 §3.2): followed until the server's
+ * `101 Switching Protocols`, then HTTP/2 with the upgraded request as stream 1.
  *
- * Until a connection is recognised, its bytes are held (copied, at most DETECT_BUFFER_BYTES) so that a
- * server that speaks first (its SETTINGS before the client's preface arrives) is not lost.
+ * `http2HandlerFactory(sink)(conn)` asks the HTTP/2 test alone (for callers that decode nothing else);
+ * `factory.start(conn, verdict)` is the detector's way in.
  */
 import type { CloseReason, ConnectionHandler, Direction, HandlerFactory, TcpConnection } from '../tcp/types';
 import { formatEndpoint } from '../tcp/types';
@@ -28,8 +27,11 @@ import {
 } from './constants';
 import { DEFAULT_MAX_FRAME_PAYLOAD, FrameParser } from './framer';
 import { H2cUpgrade } from './h2c';
-import { classifyUnrecognised, countRecognised, countUnrecognised, newUnrecognisedCounters, serverPort } from './unrecognised';
 import { DEFAULT_MAX_HEADER_TABLE_SIZE, HpackDecoder, octetsToString } from './hpack';
+import type { Http2Verdict } from './detect';
+import { detectorFactory, DETECT_BUFFER_BYTES } from '../detect/dispatcher';
+import { http2Dissector } from './dissector';
+import { countPort } from '../detect/unrecognised';
 import type {
   HeadersEvent,
   HeaderField,
@@ -38,6 +40,7 @@ import type {
   Http2Direction,
   Http2Options,
   Http2Sink,
+  UnknownField,
 } from './types';
 
 /** Default `maxStreamsPerConnection`: open streams tracked; past it the oldest is forgotten and counted. */
@@ -48,10 +51,11 @@ export { DEFAULT_MAX_HEADER_TABLE_SIZE } from './hpack';
 export { DEFAULT_MAX_FRAME_PAYLOAD } from './framer';
 
 /**
- * Bytes held per connection before it is recognised (a server's SETTINGS waiting for the client's preface,
- * an h2c upgrade request waiting for its 101). Past it the connection is ignored.
+ * Octets of response frames held per connection while they wait for their request HEADERS (see `park`).
+ * Past it they are all let through (the calls then lack their request headers) and the connection stops
+ * waiting until the request direction shows up again.
  */
-export const DETECT_BUFFER_BYTES = 64 * 1024;
+export const REORDER_BUFFER_BYTES = 1024 * 1024;
 
 /** GOAWAY debug data kept (octets); the rest is cut (it is free text meant for humans, §6.8). */
 export const GOAWAY_DEBUG_MAX_BYTES = 1024;
@@ -82,58 +86,38 @@ export function resolveOptions(o: Http2Options = {}): ResolvedOptions {
 }
 
 export function newHttp2Counters(): Http2Counters {
-  return { connections: 0, joinedConnections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, unrecognised: newUnrecognisedCounters() };
+  return { connections: 0, frames: 0, hpackErrors: 0, bytesSkipped: 0, droppedStreams: 0, joinedConnections: 0, serverPorts: new Map() };
 }
 
 /** A tcp HandlerFactory that also exposes the layer's counters (for the summary). */
 export interface Http2HandlerFactory extends HandlerFactory {
   readonly counters: Http2Counters;
+  /** `--http2-port`, for the HTTP/2 test. */
+  readonly ports: ReadonlySet<number>;
+  /** The handler of a connection the HTTP/2 test claimed. */
+  start(conn: TcpConnection, verdict: Http2Verdict): ConnectionHandler;
 }
 
 /** One handler per TCP connection, all sharing `counters`. */
 export function http2HandlerFactory(sink: Http2Sink, options?: Http2Options): Http2HandlerFactory {
   const resolved = resolveOptions(options);
   const counters = newHttp2Counters();
-  const factory = (conn: TcpConnection): ConnectionHandler =>
-    new Http2ConnectionHandler(conn, sink, resolved, counters);
-  return Object.assign(factory, { counters });
+  const start = (conn: TcpConnection, verdict: Http2Verdict): ConnectionHandler =>
+    new Http2ConnectionHandler(conn, sink, resolved, counters, verdict);
+  const self = { counters, ports: resolved.http2Ports, start };
+  // Called directly, the factory asks the HTTP/2 test alone over the first bytes.
+  const detect = detectorFactory([http2Dissector(self)]);
+  return Object.assign((conn: TcpConnection) => detect(conn), self);
 }
 
 const enum Mode {
-  /** First bytes not yet conclusive; bytes are held. */
-  DETECT,
   /** An h2c upgrade request was seen; waiting for the server's answer. */
   UPGRADE,
   HTTP2,
-  /** Not HTTP/2: every later call returns at once. */
+  /** Not HTTP/2 after all (an h2c upgrade refused): every later call returns at once. */
   IGNORED,
   CLOSED,
 }
-
-/** Bytes or a gap held while detecting. */
-interface Held {
-  dir: Direction;
-  bytes: Uint8Array | null;
-  lost: number;
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-}
-
-/** What the first bytes of a direction look like. */
-const enum Looks {
-  NOTHING_YET,
-  UNDECIDED,
-  PREFACE,
-  /** A SETTINGS frame header: an HTTP/2 server preface (§3.4), sent before the client's arrived. */
-  SETTINGS,
-  HTTP1_REQUEST,
-  HTTP1_RESPONSE,
-  OTHER,
-}
-
-/** Bytes of each direction's start kept for classification. */
-const HEAD_BYTES = 32;
 
 /** A header block being assembled from HEADERS/PUSH_PROMISE + CONTINUATION frames (§6.10). */
 interface PendingBlock {
@@ -157,6 +141,17 @@ interface DirState {
   prefaceLeft: number;
 }
 
+/** A response frame waiting for its request's HEADERS, with the packet it came in. */
+interface ParkedFrame {
+  type: number;
+  flags: number;
+  sid: number;
+  payload: Uint8Array;
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
 /** Per-stream bookkeeping: which sides have ended (END_STREAM). */
 interface StreamState {
   requestEnded: boolean;
@@ -164,25 +159,23 @@ interface StreamState {
 }
 
 export class Http2ConnectionHandler implements ConnectionHandler {
-  private mode = Mode.DETECT;
+  private mode = Mode.HTTP2;
   private conn: Http2Connection | null = null;
   private dirs: [DirState, DirState] | null = null;
   private readonly streams = new Map<number, StreamState>();
   private highestStreamId = 0;
-
-  // Detection state.
-  /**
-   * The first HEAD_BYTES of each direction (client side at 0, the other at HEAD_BYTES): made when the
-   * connection first carries bytes, dropped once it is recognised (a connection that never carries any,
-   * a SYN flood, costs none of it).
-   */
-  private head: Uint8Array | null = null;
-  private readonly headLen: [number, number] = [0, 0];
-  /** A gap came before the first bytes of the direction: its start was not captured. */
-  private readonly startLost: [boolean, boolean] = [false, false];
-  private held: Held[] = [];
-  private heldBytes = 0;
   private upgrade: H2cUpgrade | null = null;
+
+  // Ordering between the two directions (see `park`).
+  /** Highest stream the client opened with HEADERS. */
+  private highestRequestStream = 0;
+  /** Timestamp of the last packet of the request direction (-1: none yet). */
+  private reqTsSec = -1;
+  private reqTsNsec = 0;
+  private parked: ParkedFrame[] = [];
+  private parkedBytes = 0;
+  /** REORDER_BUFFER_BYTES was reached: no waiting until the request direction delivers again. */
+  private noWait = false;
 
   // The packet being processed: origin of the frames it completes.
   private pktFrame = 0;
@@ -194,7 +187,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     private readonly sink: Http2Sink,
     private readonly options: ResolvedOptions,
     private readonly counters: Http2Counters,
-  ) {}
+    verdict: Http2Verdict,
+  ) {
+    this.start(verdict);
+  }
 
   /** The connection as seen by the sink, once recognised. */
   get connection(): Http2Connection | null {
@@ -206,14 +202,10 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       case Mode.HTTP2:
         this.h2Data(dir, bytes, frame, tsSec, tsNsec);
         return;
-      case Mode.IGNORED:
-      case Mode.CLOSED:
-        return;
-      case Mode.DETECT:
-        this.detectData(dir, bytes, frame, tsSec, tsNsec);
-        return;
       case Mode.UPGRADE:
         this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
+        return;
+      default:
         return;
     }
   }
@@ -222,11 +214,6 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     switch (this.mode) {
       case Mode.HTTP2:
         this.h2Gap(dir, lost, frame, tsSec, tsNsec);
-        return;
-      case Mode.DETECT:
-        if (this.headLen[dir] === 0) this.startLost[dir] = true;
-        this.hold({ dir, bytes: null, lost, frame, tsSec, tsNsec });
-        this.decide();
         return;
       case Mode.UPGRADE:
         // An h2c upgrade with a hole in its HTTP/1.1 part cannot be followed reliably.
@@ -238,11 +225,11 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   close(_reason: CloseReason): void {
-    if (this.mode === Mode.DETECT) {
-      // The capture ended before the first bytes were conclusive; a port-forced decision may still apply.
-      this.decide(true);
-    }
     if (this.mode === Mode.HTTP2 && this.dirs !== null && this.conn !== null) {
+      // Frames still waiting for their requests go through: the requests are not coming.
+      const resp = this.dirs[1 - this.conn.clientIndex];
+      resp.parser.end();
+      this.releaseParked(true);
       for (const d of this.dirs) {
         d.parser.end();
         d.block = null;
@@ -253,156 +240,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       return;
     }
     this.mode = Mode.CLOSED;
-    this.held = [];
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Detection
-
-  private detectData(dir: Direction, bytes: Uint8Array, frame: number, tsSec: number, tsNsec: number): void {
-    const have = this.headLen[dir];
-    if (have < HEAD_BYTES) {
-      const take = Math.min(HEAD_BYTES - have, bytes.length);
-      (this.head ??= new Uint8Array(2 * HEAD_BYTES)).set(bytes.subarray(0, take), dir * HEAD_BYTES + have);
-      this.headLen[dir] = have + take;
-    }
-    if (this.held.length === 0) {
-      // Common case: this first chunk is conclusive, so it need not be copied.
-      const verdict = this.verdict(false);
-      if (verdict !== null) {
-        this.start(verdict);
-        if (this.mode === Mode.HTTP2) this.h2Data(dir, bytes, frame, tsSec, tsNsec);
-        else if (this.mode === Mode.UPGRADE) this.upgradeData(dir, bytes, frame, tsSec, tsNsec);
-        return;
-      }
-    }
-    this.hold({ dir, bytes: bytes.slice(), lost: 0, frame, tsSec, tsNsec });
-    this.decide();
-  }
-
-  private hold(h: Held): void {
-    this.held.push(h);
-    if (h.bytes !== null) this.heldBytes += h.bytes.length;
-  }
-
-  /** Decide from what is held; replay it if the connection is HTTP/2 (or an h2c upgrade). */
-  private decide(final = false): void {
-    const verdict = this.verdict(final);
-    if (verdict === null) {
-      if (this.heldBytes > DETECT_BUFFER_BYTES) this.ignore();
-      return;
-    }
-    this.start(verdict);
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
-    for (const h of held) {
-      if (h.bytes === null) this.gap(h.dir, h.lost, h.frame, h.tsSec, h.tsNsec);
-      else this.data(h.dir, h.bytes, h.frame, h.tsSec, h.tsNsec);
-    }
   }
 
   private ignore(): void {
-    if (this.mode === Mode.IGNORED) return;
-    // Counted for the summary: a connection with bytes that is not HTTP/2 is never dropped in silence.
-    const head = this.head ?? new Uint8Array(2 * HEAD_BYTES);
-    const heads: [Uint8Array, Uint8Array] = [head.subarray(0, HEAD_BYTES), head.subarray(HEAD_BYTES)];
-    const kind = classifyUnrecognised(heads, this.headLen, this.startLost, this.tcp.synSeen);
-    if (kind !== null) countUnrecognised(this.counters.unrecognised, kind, this.tcp.endpoints, this.tcp.synSeen);
     this.mode = Mode.IGNORED;
-    this.held = [];
-    this.heldBytes = 0;
     this.upgrade = null;
   }
 
-  /**
-   * null: wait for more bytes. Otherwise how to start: as HTTP/2 with this client and whether each
-   * direction begins on a frame boundary, as an h2c upgrade, or ignored.
-   */
-  private verdict(final: boolean): Verdict | null {
-    const looks: [Looks, Looks] = [this.looks(0), this.looks(1)];
-    for (const d of [0, 1] as const) {
-      if (looks[d] === Looks.PREFACE) {
-        return { kind: 'h2', clientIndex: d, synced: [!this.startLost[0], !this.startLost[1]] };
-      }
-    }
-    const forcedServer = this.forcedServer();
-    if (looks[0] === Looks.UNDECIDED || looks[1] === Looks.UNDECIDED) {
-      if (!final) return null;
-    }
-    if (forcedServer !== null) {
-      const clientIndex = (1 - forcedServer) as Direction;
-      if (looks[clientIndex] === Looks.HTTP1_REQUEST) return { kind: 'ignore' };
-      // A server preface with the client silent so far: the client's preface may be next.
-      if (looks[forcedServer] === Looks.SETTINGS && looks[clientIndex] === Looks.NOTHING_YET && !final) return null;
-      return { kind: 'h2', clientIndex, synced: [false, false] };
-    }
-    for (const d of [0, 1] as const) {
-      if (looks[d] === Looks.HTTP1_REQUEST) {
-        // Parsed further (bounded) in case it asks for `Upgrade: h2c`; otherwise ignored.
-        return { kind: 'upgrade', clientIndex: d };
-      }
-    }
-    if (looks[0] === Looks.OTHER || looks[1] === Looks.OTHER) return { kind: 'ignore' };
-    if (looks[0] === Looks.HTTP1_RESPONSE || looks[1] === Looks.HTTP1_RESPONSE) return { kind: 'ignore' };
-    if (final) return { kind: 'ignore' };
-    return null; // nothing yet, or a server preface waiting for the client's
-  }
-
-  /** The server endpoint when `http2Ports` applies (the connection's start was not seen), else null. */
-  private forcedServer(): Direction | null {
-    const ports = this.options.http2Ports;
-    if (ports.size === 0) return null;
-    const [a, b] = this.tcp.endpoints;
-    if (this.tcp.synSeen) {
-      // endpoints[0] sent the SYN: it is the client, and its first bytes (the preface, or not HTTP/2) were
-      // captured unless a gap came first.
-      return ports.has(b.port) && this.startLost[0] ? 1 : null;
-    }
-    const inA = ports.has(a.port);
-    const inB = ports.has(b.port);
-    if (inA && inB) return a.port < b.port ? 0 : 1;
-    if (inA) return 0;
-    if (inB) return 1;
-    return null;
-  }
-
-  private looks(d: Direction): Looks {
-    const n = this.headLen[d];
-    if (n === 0) return Looks.NOTHING_YET;
-    const h = (this.head as Uint8Array).subarray(d * HEAD_BYTES, (d + 1) * HEAD_BYTES);
-    if (this.startLost[d]) return Looks.OTHER;
-    let prefix = true;
-    for (let i = 0; i < n && i < CLIENT_PREFACE.length; i++) {
-      if (h[i] !== CLIENT_PREFACE[i]) {
-        prefix = false;
-        break;
-      }
-    }
-    if (prefix) return n >= CLIENT_PREFACE.length ? Looks.PREFACE : Looks.UNDECIDED;
-    // "HTTP/1.1 200 OK": a response seen first (the request was not captured).
-    if (startsWith(h, n, HTTP_SLASH)) return Looks.HTTP1_RESPONSE;
-    if (n < HTTP_SLASH.length && startsWith(HTTP_SLASH, n, h.subarray(0, n))) return Looks.UNDECIDED;
-    // A request line: a method token (RFC 9110 §9: uppercase letters in practice) and a space.
-    let i = 0;
-    while (i < n && h[i] >= 0x41 && h[i] <= 0x5a) i++;
-    if (i > 0 && i < n && h[i] === 0x20) return Looks.HTTP1_REQUEST;
-    if (i === n && n < 16) return Looks.UNDECIDED;
-    // A SETTINGS frame header at offset 0: the server preface.
-    if (n < 9) return h[0] === 0 ? Looks.UNDECIDED : Looks.OTHER;
-    const len = (h[0] << 16) | (h[1] << 8) | h[2];
-    if (h[3] === FrameType.SETTINGS && h[4] === 0 && len % SETTINGS_ENTRY_LENGTH === 0 && len <= DEFAULT_MAX_FRAME_SIZE) {
-      if ((h[5] | h[6] | h[7] | h[8]) === 0) return Looks.SETTINGS;
-    }
-    return Looks.OTHER;
-  }
-
-  private start(v: Verdict): void {
-    this.head = null;
-    if (v.kind === 'ignore') {
-      this.ignore();
-      return;
-    }
+  private start(v: Http2Verdict): void {
     const [a, b] = this.tcp.endpoints;
     const clientIndex = v.clientIndex;
     this.conn = {
@@ -422,6 +267,11 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   /** Switch to HTTP/2. `expectPreface`: the client direction begins with the 24-octet preface. */
   private beginHttp2(synced: [boolean, boolean], expectPreface: boolean): void {
     const conn = this.conn as Http2Connection;
+    const joined = !synced[0] || !synced[1];
+    if (joined) {
+      conn.joined = true;
+      this.counters.joinedConnections++;
+    }
     const mk = (d: Direction): DirState => {
       const name: Http2Direction = d === conn.clientIndex ? 'request' : 'response';
       const parser = new FrameParser((type, flags, sid, payload) => this.onFrame(state, type, flags, sid, payload), {
@@ -438,7 +288,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       const state: DirState = {
         name,
         parser,
-        hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize }),
+        hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize, joined: !synced[d] }),
         block: null,
         prefaceLeft: expectPreface && name === 'request' && synced[d] ? CLIENT_PREFACE.length : 0,
       };
@@ -448,8 +298,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     this.dirs = [mk(0), mk(1)];
     this.mode = Mode.HTTP2;
     this.counters.connections++;
-    if (!synced[0] || !synced[1]) this.counters.joinedConnections++;
-    countRecognised(this.counters.unrecognised, serverPort(this.tcp.endpoints, this.tcp.synSeen, conn.clientIndex)!);
+    countPort(this.counters.serverPorts, this.tcp.endpoints[1 - conn.clientIndex].port);
     this.sink.connection?.(conn);
   }
 
@@ -488,6 +337,8 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     this.pktFrame = frame;
     this.pktTsSec = tsSec;
     this.pktTsNsec = tsNsec;
+    const request = d.name === 'request';
+    if (request) this.requestSeenAt(tsSec, tsNsec);
     if (d.prefaceLeft > 0) {
       const take = Math.min(d.prefaceLeft, bytes.length);
       d.prefaceLeft -= take;
@@ -495,11 +346,66 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       bytes = bytes.subarray(take);
     }
     d.parser.push(bytes);
+    if (request && this.parked.length > 0) this.releaseParked(false);
+  }
+
+  private requestSeenAt(tsSec: number, tsNsec: number): void {
+    if (tsSec > this.reqTsSec || (tsSec === this.reqTsSec && tsNsec > this.reqTsNsec)) {
+      this.reqTsSec = tsSec;
+      this.reqTsNsec = tsNsec;
+    }
+    this.noWait = false;
+  }
+
+  /**
+   * Does a response frame on `sid`, in a packet of this time, wait for its request? When the client has
+   * not opened the stream yet and the request direction has not reached that time: in a capture merged from
+   * two interfaces (or `-i any` on several queues), the request's packets may come later in the file
+   * although they were sent first. A request direction that has delivered a packet at or after this time
+   * had its chance: then the stream began before the capture, and nothing waits.
+   */
+  private waits(sid: number, tsSec: number, tsNsec: number): boolean {
+    if (sid === 0 || (sid & 1) === 0 || sid <= this.highestRequestStream || this.noWait) return false;
+    return this.reqTsSec < tsSec || (this.reqTsSec === tsSec && this.reqTsNsec < tsNsec);
+  }
+
+  /** Hold a response frame (a copy) until `releaseParked` lets it through. */
+  private park(type: number, flags: number, sid: number, payload: Uint8Array): void {
+    this.parked.push({ type, flags, sid, payload: payload.slice(), frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec });
+    this.parkedBytes += payload.length + FRAME_OVERHEAD;
+    if (this.parkedBytes > REORDER_BUFFER_BYTES) {
+      this.noWait = true;
+      this.releaseParked(true);
+    }
+  }
+
+  /** Let parked frames through, in order, up to the first that still waits (all of them with `all`). */
+  private releaseParked(all: boolean): void {
+    const dirs = this.dirs as [DirState, DirState];
+    const d = dirs[1 - (this.conn as Http2Connection).clientIndex];
+    const saved = [this.pktFrame, this.pktTsSec, this.pktTsNsec];
+    let i = 0;
+    const parked = this.parked;
+    for (; i < parked.length; i++) {
+      const f = parked[i];
+      if (!all && this.waits(f.sid, f.tsSec, f.tsNsec)) break;
+      this.parkedBytes -= f.payload.length + FRAME_OVERHEAD;
+      this.pktFrame = f.frame;
+      this.pktTsSec = f.tsSec;
+      this.pktTsNsec = f.tsNsec;
+      this.onFrameInOrder(d, f.type, f.flags, f.sid, f.payload);
+    }
+    // Frames parked while releasing (none: releasing goes around `park`) stay after the rest.
+    this.parked = i === parked.length ? [] : parked.slice(i);
+    if (this.parked.length === 0) this.parkedBytes = 0;
+    [this.pktFrame, this.pktTsSec, this.pktTsNsec] = saved;
   }
 
   private h2Gap(dir: Direction, lost: number, frame: number, tsSec: number, tsNsec: number): void {
     const d = (this.dirs as [DirState, DirState])[dir];
     const conn = this.conn as Http2Connection;
+    // A gap is told in order with the frames: what waits goes first.
+    if (d.name === 'response' && this.parked.length > 0) this.releaseParked(true);
     this.pktFrame = frame;
     this.pktTsSec = tsSec;
     this.pktTsNsec = tsNsec;
@@ -548,6 +454,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
+    if (d.name === 'response' && (this.parked.length > 0 || this.waits(sid, this.pktTsSec, this.pktTsNsec))) {
+      this.park(type, flags, sid, payload);
+      return;
+    }
+    this.onFrameInOrder(d, type, flags, sid, payload);
+  }
+
+  private onFrameInOrder(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
     this.counters.frames++;
     if (this.sink.frame !== undefined && this.sink.wantsFrames !== false) {
       this.sink.frame({ conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, type, typeName: frameTypeName(type), flags, streamId: sid, length: payload.length });
@@ -620,6 +534,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onHeaders(d: DirState, flags: number, sid: number, payload: Uint8Array): void {
+    if (d.name === 'request' && sid > this.highestRequestStream) this.highestRequestStream = sid;
     // PRIORITY flag: Exclusive + Stream Dependency (4) and Weight (1) precede the fragment (§6.2).
     const range = sid === 0 ? null : this.unpad(flags, payload, flags & FrameFlag.PRIORITY ? 5 : 0);
     if (range === null) {
@@ -658,7 +573,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       }
       // Common case: the block is the frame's fragment, decoded in place.
       const r = d.hpack.decode(payload, start, end);
-      this.emitHeaders(d, sid, promisedId, endStream, r.headers, r.error);
+      this.emitHeaders(d, sid, promisedId, endStream, r.headers, r.error, r.unknown);
       return;
     }
     const oversize = len > this.options.maxHeaderBlockBytes;
@@ -695,7 +610,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       return;
     }
     const r = d.hpack.decode(b.buf, 0, b.len);
-    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error);
+    this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error, r.unknown);
   }
 
   /** A block that will not be completed: the stream still shows up, with the reason. */
@@ -712,6 +627,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     endStream: boolean,
     headers: HeaderField[],
     error: string | undefined,
+    unknown?: UnknownField[],
   ): void {
     const streamId = promisedId !== 0 ? promisedId : sid;
     this.touchStream(streamId);
@@ -720,6 +636,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       this.counters.hpackErrors++;
       ev.hpackError = error;
     }
+    if (unknown !== undefined) ev.unknown = unknown;
     if (promisedId !== 0) {
       ev.promised = true;
       // A promised request has no body (§8.4): its request side is over.
@@ -792,24 +709,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 }
 
-type Verdict =
-  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean] }
-  | { kind: 'upgrade'; clientIndex: Direction }
-  | { kind: 'ignore' };
-
 const EMPTY = new Uint8Array(0);
-const HTTP_SLASH = Uint8Array.from(Buffer.from('HTTP/', 'latin1'));
-
-function startsWith(h: Uint8Array, n: number, prefix: Uint8Array): boolean {
-  if (n < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (h[i] !== prefix[i]) return false;
-  return true;
-}
-
 /** Frames whose payload is (part of) a header block: losing one changes HPACK state (RFC 7541 §2.2). */
 function carriesHeaderBlock(type: number): boolean {
   return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;
 }
+
+/** What a parked frame costs beyond its payload (its header and bookkeeping), for REORDER_BUFFER_BYTES. */
+const FRAME_OVERHEAD = 64;
 
 function readU32(b: Uint8Array, off: number): number {
   return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;

@@ -26,7 +26,7 @@
  *    normally, references to older ones are reported as unknown — never mis-decoded. The connection layer
  *    does the same when a header block is lost to a TCP gap or skipped for its size.
  */
-import type { HeaderField } from './types';
+import type { HeaderField, UnknownField } from './types';
 
 /** Default `maxTableSize`: the largest dynamic table (octets) we keep for a peer (Http2Options.maxHeaderTableSize). */
 export const DEFAULT_MAX_HEADER_TABLE_SIZE = 65_536;
@@ -307,6 +307,13 @@ export interface HpackDecoderOptions {
    * fields are dropped and the block is reported, so one block costs at most this much, whatever it references.
    */
   maxHeaderListSize?: number;
+  /**
+   * The direction's start was not captured: the peer's table already holds entries we never saw. References
+   * to them become placeholders (`HpackBlockResult.unknown`) rather than errors, and the size in force is
+   * taken as maxTableSize (keeping an entry the peer has evicted is harmless; evicting one it still uses
+   * would shift every placeholder).
+   */
+  joined?: boolean;
 }
 
 /** The outcome of one header block. */
@@ -319,6 +326,8 @@ export interface HpackBlockResult {
   headers: HeaderField[];
   /** First problem met, with `(+N more)` when there were several; absent when the block decoded cleanly. */
   error?: string;
+  /** Fields that refer to entries from before the join (or the last loss of state), in block order. */
+  unknown?: UnknownField[];
 }
 
 /** Slots of a new decoder's ring of dynamic entries (a power of two). */
@@ -342,9 +351,17 @@ export class HpackDecoder {
   private tuples: Array<HeaderField | null> = new Array(INITIAL_RING_SLOTS).fill(null);
   private sizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
   private nameSizes: number[] = new Array(INITIAL_RING_SLOTS).fill(0);
+  /** For an entry whose name came from an unknown entry: that entry's ref (UnknownField.ref); else null. */
+  private nameRefs: Array<string | null> = new Array(INITIAL_RING_SLOTS).fill(null);
   private mask = INITIAL_RING_SLOTS - 1;
   private head = 0;
   private count = 0;
+  /**
+   * How many times the table's state was lost (1 at a join): entries older than those held are then
+   * placeholders named `epoch.k`. 0: every entry the peer holds was seen, an unknown index is an error.
+   */
+  private epoch = 0;
+  private unknown: UnknownField[] | null = null;
 
   // Per-block state.
   private pos = 0;
@@ -360,6 +377,15 @@ export class HpackDecoder {
     this.maxTableSize = options.maxTableSize ?? DEFAULT_MAX_HEADER_TABLE_SIZE;
     this.maxHeaderListSize = options.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
     this.capacity = Math.min(options.initialTableSize ?? INITIAL_TABLE_SIZE, this.maxTableSize);
+    if (options.joined) {
+      this.epoch = 1;
+      this.capacity = this.maxTableSize;
+    }
+  }
+
+  /** The ref of the entry at dynamic index `index` that we do not hold: k-th newest at the last loss. */
+  private refOf(index: number): string {
+    return `${this.epoch}.${index - STATIC_LENGTH - this.count}`;
   }
 
   /** The dynamic table, newest first, as `[name, value, size]` (null: a placeholder). For tests. */
@@ -404,9 +430,11 @@ export class HpackDecoder {
    * to forgotten entries are reported as unknown; entries inserted from now on decode normally.
    */
   forget(): void {
+    this.epoch++;
     this.names.fill(null);
     this.values.fill(null);
     this.tuples.fill(null);
+    this.nameRefs.fill(null);
     this.head = 0;
     this.count = 0;
     this.size = 0;
@@ -420,6 +448,7 @@ export class HpackDecoder {
     this.errors = 0;
     this.firstError = '';
     this.listSize = 0;
+    this.unknown = null;
     try {
       while (this.pos < end) this.field(block, headers);
     } catch (e) {
@@ -427,9 +456,29 @@ export class HpackDecoder {
       this.forget();
     }
     if (this.listSize < 0) headers = [];
-    if (this.errors === 0) return { headers };
+    const unknown = this.listSize < 0 ? null : this.unknown;
+    this.unknown = null;
+    if (this.errors === 0) return unknown === null ? { headers } : { headers, unknown };
     const more = this.errors > 1 ? ` (+${this.errors - 1} more)` : '';
-    return { headers, error: this.firstError + more };
+    const r: HpackBlockResult = { headers, error: this.firstError + more };
+    if (unknown !== null) r.unknown = unknown;
+    return r;
+  }
+
+  /**
+   * A field that refers to an entry from before the join, at its place in the block. It counts toward the
+   * header list limit at its known lower bound (value + 32), so a block of such references stays bounded too.
+   */
+  private placeholder(headers: HeaderField[], ref: string, value?: string, valueOctets = 0): void {
+    if (this.listSize < 0) return;
+    this.listSize += valueOctets + ENTRY_OVERHEAD;
+    if (this.listSize > this.maxHeaderListSize) {
+      this.overflow(headers);
+      return;
+    }
+    const at = headers.length;
+    const u: UnknownField = value === undefined ? { ref, at } : { ref, at, value };
+    (this.unknown ??= []).push(u);
   }
 
   private report(msg: string): void {
@@ -459,7 +508,10 @@ export class HpackDecoder {
       const slot = this.slot(index);
       const tuple = slot < 0 ? null : this.tuples[slot];
       if (tuple === null) {
-        this.report(unknownIndexMessage(index));
+        if (slot < 0 && this.epoch > 0) this.placeholder(headers, this.refOf(index));
+        else if (slot >= 0 && this.nameRefs[slot] !== null && this.values[slot] !== null) {
+          this.placeholder(headers, this.nameRefs[slot] as string, this.values[slot] as string, this.sizes[slot] - ENTRY_OVERHEAD);
+        } else this.report(unknownIndexMessage(index));
         return;
       }
       this.emit(headers, tuple, this.sizes[slot]);
@@ -481,6 +533,7 @@ export class HpackDecoder {
     }
     let name: string | null;
     let nameOctets: number;
+    let nameRef: string | null = null;
     if (index === 0) {
       name = this.string(b);
       nameOctets = this.strOctets;
@@ -491,15 +544,21 @@ export class HpackDecoder {
       const slot = this.slot(index);
       name = slot < 0 ? null : this.names[slot];
       nameOctets = slot < 0 ? 0 : this.nameSizes[slot];
-      if (name === null) this.report(unknownIndexMessage(index));
+      if (name === null) {
+        if (slot < 0 && this.epoch > 0) nameRef = this.refOf(index);
+        else if (slot >= 0) nameRef = this.nameRefs[slot];
+        if (nameRef === null) this.report(unknownIndexMessage(index));
+      }
     }
     // gRPC `-bin` values may be "true binary" (a 0x00 octet, then raw bytes) between peers that negotiated
     // it: decode them one char per octet so no byte is lost to UTF-8 decoding.
     const value = this.string(b, name !== null && name.endsWith('-bin'));
     const valueOctets = this.strOctets;
     const tuple: HeaderField | null = name !== null && value !== null ? [name, value] : null;
-    if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD);
+    // An entry named after an unknown one: its size is known only from below (value + 32); see `refOf`.
+    if (incremental) this.insert(name, value, tuple, nameOctets, nameOctets + valueOctets + ENTRY_OVERHEAD, nameRef);
     if (tuple !== null) this.emit(headers, tuple, nameOctets + valueOctets + ENTRY_OVERHEAD);
+    else if (nameRef !== null && value !== null) this.placeholder(headers, nameRef, value, valueOctets);
   }
 
   /** Adds a field to the block's list unless the list outgrew maxHeaderListSize (then reported once). */
@@ -510,8 +569,14 @@ export class HpackDecoder {
       headers.push(field);
       return;
     }
+    this.overflow(headers);
+  }
+
+  /** The list outgrew maxHeaderListSize: the block's fields (and placeholders) are dropped, reported once. */
+  private overflow(headers: HeaderField[]): void {
     this.listSize = -1;
     headers.length = 0;
+    this.unknown = null;
     this.report(
       `decoded header list larger than ${this.maxHeaderListSize} octets (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 §6.5.2); the block's fields are dropped`,
     );
@@ -534,10 +599,12 @@ export class HpackDecoder {
     }
     this.capacity = size;
     this.evictTo(size);
+    // A table emptied by the peer holds nothing from before the join (or the last loss) any more.
+    if (size === 0) this.epoch = 0;
   }
 
   /** §4.4: add at the front, evicting from the end; an entry larger than the table empties it. */
-  private insert(name: string | null, value: string | null, tuple: HeaderField | null, nameOctets: number, size: number): void {
+  private insert(name: string | null, value: string | null, tuple: HeaderField | null, nameOctets: number, size: number, nameRef: string | null = null): void {
     if (size > this.capacity) {
       this.forget();
       return;
@@ -550,6 +617,7 @@ export class HpackDecoder {
     this.tuples[slot] = tuple;
     this.sizes[slot] = size;
     this.nameSizes[slot] = nameOctets;
+    this.nameRefs[slot] = nameRef;
     this.count++;
     this.size += size;
   }
@@ -561,6 +629,7 @@ export class HpackDecoder {
       this.names[h] = null;
       this.values[h] = null;
       this.tuples[h] = null;
+      this.nameRefs[h] = null;
       this.head = (h + 1) & this.mask;
       this.count--;
     }
@@ -575,6 +644,7 @@ export class HpackDecoder {
     const tuples: Array<HeaderField | null> = new Array(n).fill(null);
     const sizes: number[] = new Array(n).fill(0);
     const nameSizes: number[] = new Array(n).fill(0);
+    const nameRefs: Array<string | null> = new Array(n).fill(null);
     for (let i = 0; i < this.count; i++) {
       const s = (this.head + i) & this.mask;
       names[i] = this.names[s];
@@ -582,12 +652,14 @@ export class HpackDecoder {
       tuples[i] = this.tuples[s];
       sizes[i] = this.sizes[s];
       nameSizes[i] = this.nameSizes[s];
+      nameRefs[i] = this.nameRefs[s];
     }
     this.names = names;
     this.values = values;
     this.tuples = tuples;
     this.sizes = sizes;
     this.nameSizes = nameSizes;
+    this.nameRefs = nameRefs;
     this.mask = n - 1;
     this.head = 0;
   }

@@ -5,7 +5,6 @@
  * decodes header blocks with one HPACK decoder per direction, and pushes stream-level events to an
  * `Http2Sink`. Directions here are HTTP/2 roles: 'request' flows client → server, 'response' server → client.
  */
-import type { UnrecognisedCounters } from './unrecognised';
 import type { TcpConnection } from '../tcp/types';
 
 export type Http2Direction = 'request' | 'response';
@@ -27,10 +26,30 @@ export interface Http2Connection {
   /** `ip:port` strings (IPv6 in brackets). */
   client: string;
   server: string;
+  /**
+   * The capture joined the connection midway (its start was not captured): calls begun before the join,
+   * header fields from the peers' earlier HPACK state.
+   */
+  joined?: boolean;
 }
 
 /** A header field as decoded; `value` is a string (latin1/UTF-8 as sent). */
 export type HeaderField = [name: string, value: string];
+
+/**
+ * A field of a header block that refers to a dynamic table entry inserted before the capture saw the
+ * direction (it joined the connection midway, or a header block was lost): its name (and, for an indexed
+ * field, its value) cannot be known. `ref` names the entry stably: every block that uses the same entry has
+ * the same ref, however many insertions came between (RFC 7541 §2.3.3: indices count from the newest).
+ */
+export interface UnknownField {
+  /** `epoch.k`: the entry that was k-th newest when the table's state was last lost (epoch 1: the join). */
+  ref: string;
+  /** Position among the block's fields (an index into `headers` where it would have been). */
+  at: number;
+  /** The value, when only the name came from the unknown entry (a literal with an indexed name). */
+  value?: string;
+}
 
 export interface HeadersEvent extends FrameOrigin {
   streamId: number;
@@ -41,6 +60,8 @@ export interface HeadersEvent extends FrameOrigin {
    * fields decoded before the failure are in `headers`; the reason is here.
    */
   hpackError?: string;
+  /** Fields that refer to dynamic table entries from before the join, in block order (see UnknownField). */
+  unknown?: UnknownField[];
   /** True for PUSH_PROMISE request headers. */
   promised?: boolean;
 }
@@ -114,12 +135,15 @@ export interface Http2Options {
 
 export interface Http2Counters {
   connections: number;
-  /** Connections taken as HTTP/2 by --http2-port without a captured start (framing found by search). */
+  /** Connections whose start was not captured (found by their frame run or --http2-port). */
   joinedConnections: number;
   frames: number;
   hpackErrors: number;
   bytesSkipped: number;
   droppedStreams: number;
-  /** Connections not taken as HTTP/2, by reason and port (./unrecognised.ts). */
-  unrecognised: UnrecognisedCounters;
+  /**
+   * Server ports of the connections taken as HTTP/2, with connection counts (at most MAX_PORTS_PER_REASON
+   * ports): the summary's "this port carried HTTP/2" hint (../detect/unrecognised.ts).
+   */
+  serverPorts: Map<number, number>;
 }

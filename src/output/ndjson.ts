@@ -15,7 +15,7 @@
  *  - writes every other record (NDJSON input, records held back by a filter) with JSON.stringify.
  * test/output/ndjson.test.ts checks both paths against escapeJson(JSON.stringify(record)).
  */
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { canonicalRecord } from '../records/canonical';
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import { escapeJson } from './escape';
@@ -184,12 +184,22 @@ export class NdjsonEncoder {
     if (r.body === null) this.raw(NULL);
     else if (r.length >= LONG_STRING_CHARS) this.value(r.body, 0);
     else this.json(JSON.stringify(r.body));
-    if (r.error === null) this.raw(B_ERROR_NULL_END);
-    else {
-      this.raw(K_ERROR);
-      this.fresh(r.error);
-      this.raw(B_END);
+    if (r.method_group === undefined && r.inferred === undefined) {
+      if (r.error === null) this.raw(B_ERROR_NULL_END);
+      else {
+        this.raw(K_ERROR);
+        this.fresh(r.error);
+        this.raw(B_END);
+      }
+      return;
     }
+    // Calls whose method was not seen (rare): the optional fields after `error`.
+    this.raw(K_ERROR);
+    if (r.error === null) this.raw(NULL);
+    else this.fresh(r.error);
+    if (r.method_group !== undefined) this.member(K_METHOD_GROUP, r.method_group);
+    if (r.inferred !== undefined) this.member(K_INFERRED, r.inferred);
+    this.raw(B_END);
   }
 
   private call(r: CallRecord): void {
@@ -234,6 +244,11 @@ export class NdjsonEncoder {
     if (r.status_details !== undefined) this.member(K_STATUS_DETAILS, r.status_details);
     if (r.errors !== undefined) this.member(K_ERRORS, r.errors);
     if (r.tls !== undefined) this.member(K_TLS, r.tls);
+    if (r.method_group !== undefined) this.member(K_METHOD_GROUP, r.method_group);
+    if (r.inferred !== undefined) this.member(K_INFERRED, r.inferred);
+    if (r.inferred_reason !== undefined) this.member(K_INFERRED_REASON, r.inferred_reason);
+    if (r.method_candidates !== undefined) this.member(K_METHOD_CANDIDATES, r.method_candidates);
+    if (r.status_unknown !== undefined) this.ascii(',"status_unknown":' + (r.status_unknown ? 'true' : 'false'));
     this.raw(B_END);
   }
 
@@ -536,6 +551,10 @@ const K_TRAILERS = bytesOf(',"trailers":');
 const K_STATUS_DETAILS = bytesOf(',"status_details":');
 const K_ERRORS = bytesOf(',"errors":');
 const K_TLS = bytesOf(',"tls":');
+const K_METHOD_GROUP = bytesOf(',"method_group":');
+const K_INFERRED = bytesOf(',"inferred":');
+const K_INFERRED_REASON = bytesOf(',"inferred_reason":');
+const K_METHOD_CANDIDATES = bytesOf(',"method_candidates":');
 
 /** A number (or null) as JSON.stringify writes it. */
 function num(n: number | null): string {

@@ -13,6 +13,7 @@
 import type { CallRecord, FrameRecord, MessageRecord } from '../records/types';
 import { msBetween, TimeOrigin } from '../records/time';
 import { escapeJson, escapeText } from './escape';
+import { methodLabel } from '../records/method';
 import type { CallGroupSink } from './group';
 import type { Output } from './sink';
 import { formatInteger } from '../units';
@@ -102,17 +103,18 @@ export class TextWriter implements CallGroupSink {
   }
 
   /**
-   * One line: time, time since the capture's start, duration, client → server, method, status, then the
-   * request and response messages and bytes, and the grpc-message when there is one.
+   * One line: time, time since the capture's start, duration, client → server, the call's id (for `--call`
+   * and `jq 'select(.call_id == …)'`), method, status, then the request and response messages and bytes,
+   * and the grpc-message when there is one.
    */
   private line(call: CallRecord): string {
     const c = this.c;
     const rel = formatSeconds(this.origin.secondsTo(call.start)).padStart(12);
     const dur = formatDuration(call.duration_ms).padStart(10);
     const ends = `${this.text(call.client)} → ${this.text(call.server)}`;
-    const method = c.bold(this.text(call.method || '(unknown method)'));
+    const method = c.bold(this.text(methodLabel(call)));
     const counts = `→ ${plural(call.request_messages, 'msg')} ${formatBytes(call.request_bytes)}, ← ${plural(call.response_messages, 'msg')} ${formatBytes(call.response_bytes)}`;
-    let line = `${call.start} ${rel} ${dur}  ${ends}  ${method}  ${this.outcome(call)}  ${counts}`;
+    let line = `${call.start} ${rel} ${dur}  ${ends}  ${c.dim(this.text(call.call_id))}  ${method}  ${this.outcome(call)}  ${counts}`;
     if (call.grpc_message !== null) line += `  ${c.dim(`"${this.text(call.grpc_message)}"`)}`;
     if ((call.errors ?? []).length > 0) line += `  ${c.warn(`(${plural(call.errors!.length, 'problem')}: -V shows them)`)}`;
     return line;
@@ -121,8 +123,14 @@ export class TextWriter implements CallGroupSink {
   private block(call: CallRecord, messages: MessageRecord[]): void {
     const c = this.c;
     const lines: string[] = [];
-    lines.push(`${c.bold(this.text(call.method || '(unknown method)'))}  ${this.outcome(call)}  ${formatDuration(call.duration_ms)}`);
-    const where = `tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${this.text(call.client)} → ${this.text(call.server)}`;
+    lines.push(`${c.bold(this.text(methodLabel(call)))}  ${this.outcome(call)}  ${formatDuration(call.duration_ms)}`);
+    if (call.inferred !== undefined && call.inferred_reason !== undefined) {
+      lines.push(c.warn(`  ~ inferred ${call.inferred.join(', ')}: ${this.text(call.inferred_reason)}`));
+    }
+    if (call.method_candidates !== undefined) {
+      lines.push(c.warn(`  ~ method not known; it is one of: ${call.method_candidates.map((m) => this.text(m)).join(', ')}`));
+    }
+    const where = `call ${this.text(call.call_id)} · tcp.stream ${call.tcp_stream} · stream ${call.stream} · ${this.text(call.client)} → ${this.text(call.server)}`;
     const span = call.first_frame === call.last_frame ? `frame ${call.first_frame}` : `frames ${call.first_frame}–${call.last_frame}`;
     const rel = this.origin.secondsTo(call.start);
     lines.push(c.dim(`  ${where} · ${span} · ${call.start}${rel === null ? '' : ` (${formatSeconds(rel)} s)`}`));
@@ -156,13 +164,13 @@ export class TextWriter implements CallGroupSink {
       const bytes = (ms: MessageRecord[]) => formatBytes(ms.reduce((n, m) => n + m.length, 0));
       const rel = formatSeconds(this.origin.secondsTo(m0.ts)).padStart(12);
       this.out.write(
-        `${m0.ts} ${rel} ${'-'.padStart(10)}  ${ends}  ${c.bold(this.text(m0.method || '(unknown method)'))}  ${c.warn('(call in progress)')}  ` +
+        `${m0.ts} ${rel} ${'-'.padStart(10)}  ${ends}  ${c.bold(this.text(methodLabel(m0)))}  ${c.warn('(call in progress)')}  ` +
           `→ ${plural(req.length, 'msg')} ${bytes(req)}, ← ${plural(resp.length, 'msg')} ${bytes(resp)} so far\n`,
       );
       return;
     }
     const lines = [
-      `${c.bold(this.text(m0.method || '(unknown method)'))}  ${c.warn('(call in progress)')}`,
+      `${c.bold(this.text(methodLabel(m0)))}  ${c.warn('(call in progress)')}`,
       c.dim(`  tcp.stream ${m0.tcp_stream} · stream ${m0.stream} · ${ends}`),
     ];
     for (const m of messages) {
@@ -193,6 +201,9 @@ export class TextWriter implements CallGroupSink {
     if (call.status !== null) {
       const name = call.status_name ?? String(call.status);
       parts.push(call.status === 0 ? c.ok(name) : c.bad(`${name} (${call.status})`));
+    } else if (call.status_unknown === true) {
+      // Trailers came, but their grpc-status is a header table entry from before the capture.
+      parts.push(c.warn('status unknown'));
     } else if (call.reset === null) {
       parts.push(c.warn('no status'));
     }

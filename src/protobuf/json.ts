@@ -32,6 +32,11 @@ export interface JsonOptions {
   protoNames?: boolean;
   /** Nesting depth limit (default 100). */
   maxDepth?: number;
+  /**
+   * Reject what a lenient parser accepts: a field number the type does not define, an enum number it does
+   * not name, a string that is not valid UTF-8. For telling which of several types some bytes are.
+   */
+  strict?: boolean;
 }
 
 /** The bytes do not fit the schema, or cannot be represented in JSON (e.g. a Timestamp out of range). */
@@ -197,6 +202,7 @@ interface Ctx {
   root: protobuf.Root;
   protoNames: boolean;
   maxDepth: number;
+  strict: boolean;
 }
 
 /** Decodes `bytes` as `type` and returns its canonical JSON. Throws JsonError or WireError. */
@@ -205,6 +211,7 @@ export function messageToJson(type: protobuf.Type, bytes: Uint8Array, options: J
     root: type.root as protobuf.Root,
     protoNames: options.protoNames ?? false,
     maxDepth: options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH,
+    strict: options.strict ?? false,
   };
   return decodeMessage(type, new WireReader(bytes), 0, 1, ctx);
 }
@@ -240,6 +247,7 @@ function decodeMessage(type: protobuf.Type, r: WireReader, group: number, depth:
     }
     const f = info.byId.get(id);
     if (!f) {
+      if (ctx.strict) throw new JsonError(`field ${id} is not defined by ${type.name}`);
       r.skip(wt, id);
       continue;
     }
@@ -337,7 +345,13 @@ function readValue(f: FieldInfo, wt: number, r: WireReader, depth: number, ctx: 
       const n = r.varint32() | 0;
       if (f.nullValue) return null;
       const name = (f.resolvedType as protobuf.Enum).valuesById[n];
+      if (name === undefined && ctx.strict) throw new JsonError(`enum value ${n} is not defined for field ${f.id}`);
       return name === undefined ? n : name;
+    }
+    case 'string': {
+      const v = utf8String(r);
+      if (ctx.strict && v.includes('\uFFFD')) throw new JsonError(`field ${f.id} is not valid UTF-8`);
+      return v;
     }
     default:
       return readScalar(f.kind, r);

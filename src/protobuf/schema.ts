@@ -24,8 +24,8 @@ import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import * as descriptor from 'protobufjs/ext/descriptor';
 import { UsageError } from '../errors';
-import { RPC_STATUS_DESCRIPTOR } from '../grpc/status';
-import type { DecodedBody, DecodeOptions, MessageDecoder, MethodTypes, SchemaSources } from './types';
+import { RPC_STATUS_DESCRIPTOR } from './wkt';
+import type { DecodedBody, DecodeOptions, MessageDecoder, MethodInfo, MethodTypes, SchemaSources } from './types';
 import { JsonError, jsonName, messageToJson } from './json';
 import { decodeRaw, DEFAULT_RAW_MAX_DEPTH } from './raw';
 import { WireError } from './wire';
@@ -196,6 +196,9 @@ function syntaxError(file: string): string | null {
  * as the well-known types are, unless the user's files define them. The .proto files come with
  * @grpc/reflection, which `--reflect` uses too.
  */
+/** Services loaded by grpctk itself (reflection), not by the user: SchemaDecoder.methods() leaves them out. */
+const BUILTIN_SERVICES = new WeakSet<protobuf.Service>();
+
 function loadReflectionProtos(root: protobuf.Root): void {
   let dir: string;
   try {
@@ -206,7 +209,10 @@ function loadReflectionProtos(root: protobuf.Root): void {
   for (const version of ['v1', 'v1alpha']) {
     if (root.lookup(`grpc.reflection.${version}.ServerReflection`)) continue;
     const file = path.join(dir, 'grpc', 'reflection', version, 'reflection.proto');
-    if (fs.existsSync(file)) root.loadSync(file, PARSE_OPTIONS);
+    if (!fs.existsSync(file)) continue;
+    root.loadSync(file, PARSE_OPTIONS);
+    const service = root.lookup(`grpc.reflection.${version}.ServerReflection`);
+    if (service instanceof protobuf.Service) BUILTIN_SERVICES.add(service);
   }
 }
 
@@ -329,7 +335,9 @@ function mapFieldsFromEntries(root: protobuf.Root, files: Iterable<{ package?: s
 
 /** A MessageDecoder over a loaded Root. */
 export class SchemaDecoder implements MessageDecoder {
-  private methods: Map<string, MethodTypes> | undefined;
+  private methodsByPath: Map<string, MethodTypes> | undefined;
+  private methodList: MethodInfo[] | undefined;
+  private userMethods: MethodInfo[] | undefined;
   private readonly types = new Map<string, protobuf.Type | null>();
   /** Full names without the leading dot (protobufjs's `fullName` getter rebuilds the string on each read). */
   private readonly names = new Map<protobuf.Type, string>();
@@ -337,8 +345,32 @@ export class SchemaDecoder implements MessageDecoder {
   constructor(readonly root: protobuf.Root) {}
 
   methodTypes(methodPath: string): MethodTypes | undefined {
-    if (!this.methods) this.methods = collectMethods(this.root);
-    return this.methods.get(methodPath);
+    return this.methodMap().get(methodPath);
+  }
+
+  private methodMap(): Map<string, MethodTypes> {
+    if (!this.methodsByPath) {
+      this.methodList = collectMethods(this.root);
+      this.userMethods = this.methodList.filter((m) => !m.builtin);
+      this.methodsByPath = new Map(this.methodList.map((m) => [m.path, { requestType: m.requestType, responseType: m.responseType }]));
+    }
+    return this.methodsByPath;
+  }
+
+  methods(): readonly MethodInfo[] {
+    this.methodMap();
+    return this.userMethods as MethodInfo[];
+  }
+
+  fitsStrictly(typeName: string, bytes: Uint8Array): boolean {
+    const type = this.lookupType(typeName);
+    if (!type) return false;
+    try {
+      messageToJson(type, bytes, { strict: true });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The loaded type of that fully qualified name (leading dot optional), or null. */
@@ -379,9 +411,9 @@ export class SchemaDecoder implements MessageDecoder {
   }
 }
 
-/** `/pkg.Service/Method` → request/response types, for every service in the root. */
-function collectMethods(root: protobuf.Root): Map<string, MethodTypes> {
-  const out = new Map<string, MethodTypes>();
+/** Every method of every service in the root: path, request/response types, streaming kind. */
+function collectMethods(root: protobuf.Root): MethodInfo[] {
+  const out: MethodInfo[] = [];
   const walk = (ns: protobuf.NamespaceBase): void => {
     for (const obj of ns.nestedArray) {
       if (obj instanceof protobuf.Service) {
@@ -390,9 +422,13 @@ function collectMethods(root: protobuf.Root): Map<string, MethodTypes> {
           const req = m.resolvedRequestType;
           const res = m.resolvedResponseType;
           if (!req || !res) continue;
-          out.set(`/${obj.fullName.slice(1)}/${m.name}`, {
+          out.push({
+            path: `/${obj.fullName.slice(1)}/${m.name}`,
             requestType: req.fullName.slice(1),
             responseType: res.fullName.slice(1),
+            clientStreaming: m.requestStream === true,
+            serverStreaming: m.responseStream === true,
+            ...(BUILTIN_SERVICES.has(obj) ? { builtin: true } : {}),
           });
         }
       }

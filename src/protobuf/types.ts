@@ -20,6 +20,17 @@ export interface MethodTypes {
   /** Fully qualified names, without a leading dot. */
   requestType: string;
   responseType: string;
+  /** The method's streaming kind (`stream` before its request or response type). */
+  clientStreaming?: boolean;
+  serverStreaming?: boolean;
+}
+
+/** A method of a loaded service. */
+export interface MethodInfo extends MethodTypes {
+  /** `/pkg.Service/Method`. */
+  path: string;
+  /** A service grpctk loads by itself (gRPC server reflection), not one of the user's. */
+  builtin?: boolean;
 }
 
 export interface DecodeOptions {
@@ -42,4 +53,14 @@ export interface MessageDecoder {
   methodTypes(path: string): MethodTypes | undefined;
   /** Decode `bytes` as `typeName` (or raw when typeName is undefined or unknown). Never throws. */
   decode(typeName: string | undefined, bytes: Uint8Array, options?: DecodeOptions): DecodedBody;
+  /**
+   * Every method of the services the user's schemas define (absent or empty: none). Services grpctk loads by
+   * itself (gRPC server reflection) are left out: they are not evidence of what an unknown call was.
+   */
+  methods?(): readonly MethodInfo[];
+  /**
+   * Whether `bytes` parse as `typeName` strictly: every field defined by the type, with its wire type, enum
+   * values it names, strings in UTF-8. Never throws.
+   */
+  fitsStrictly?(typeName: string, bytes: Uint8Array): boolean;
 }

@@ -21,3 +21,29 @@ export const SPECIAL_JSON_TYPES: ReadonlySet<string> = new Set([
   'google.protobuf.StringValue',
   'google.protobuf.BytesValue',
 ]);
+
+/**
+ * The google/rpc/status.proto definitions, as a protobufjs JSON descriptor, for loaders that want them in
+ * their registry (./schema.ts adds them so an Any holding a Status decodes too).
+ *
+ *     message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+ */
+export const RPC_STATUS_DESCRIPTOR = {
+  nested: {
+    google: {
+      nested: {
+        rpc: {
+          nested: {
+            Status: {
+              fields: {
+                code: { type: 'int32', id: 1 },
+                message: { type: 'string', id: 2 },
+                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

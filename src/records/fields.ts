@@ -49,6 +49,8 @@ export const MESSAGE_FIELDS: readonly FieldSpec[] = [
   f('message_type', 'string', 'protobuf type name', nullable),
   f('body', 'any', 'decoded body (proto3 JSON or raw decode)', nullable),
   f('error', 'string', 'why the body could not be decoded', nullable),
+  f('method_group', 'string', 'unknown method #N when the :path was not seen', optional),
+  f('inferred', 'string[]', 'fields inferred, not seen (method, message_type)', optional),
 ];
 
 /** Fields of `{"type":"call"}` records, in the default CSV column order of `export --records calls`. */
@@ -85,6 +87,11 @@ export const CALL_FIELDS: readonly FieldSpec[] = [
   f('status_details', 'any', 'grpc-status-details-bin as google.rpc.Status', optional),
   f('errors', 'string[]', 'problems met while decoding the call', optional),
   f('tls', 'object', 'TLS of a decrypted connection: version, cipher_suite, sni, alpn, resumed', optional),
+  f('method_group', 'string', 'unknown method #N when the :path was not seen', optional),
+  f('inferred', 'string[]', 'fields inferred, not seen (method)', optional),
+  f('inferred_reason', 'string', 'why the inferred fields were inferred', optional),
+  f('method_candidates', 'string[]', 'methods that fit when the evidence names none alone', optional),
+  f('status_unknown', 'boolean', 'trailers came, their grpc-status is from before the capture', optional),
 ];
 
 /** Fields of `{"type":"frame"}` records (decode --frames). */

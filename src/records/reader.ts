@@ -16,7 +16,7 @@
  *     `onBadLine`, and reading goes on with the next line; the caller decides what to report at the end.
  */
 import { InputError } from '../errors';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from './types';
 import { checkField, FIELDS_BY_TYPE, MAX_JSON_DEPTH, nestsDeeperThan, type RecordType } from './fields';
 import type { GrpcRecord } from './types';
 

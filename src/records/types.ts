@@ -40,6 +40,10 @@ export interface MessageRecord {
   body: unknown;
   /** Why the body could not be decoded as `message_type` (then `body` is the raw decode), else null. */
   error: string | null;
+  /** The call's method group when its :path was not seen (as in CallRecord). */
+  method_group?: string;
+  /** Fields whose value was inferred, not seen: `method`, `message_type` (the call's record says why). */
+  inferred?: string[];
 }
 
 export interface CallRecord {
@@ -95,6 +99,19 @@ export interface CallRecord {
   errors?: string[];
   /** The call was carried over TLS and decrypted: what the handshake said. Absent on plaintext connections. */
   tls?: TlsInfo;
+  /**
+   * When the :path was not seen (the capture joined the connection after the peers had put it in their
+   * header table, or the request headers were not captured): `unknown method #N`, the same for every call
+   * whose request uses the same unknown table entries, so the same method.
+   */
+  method_group?: string;
+  /** Fields whose value was inferred, not seen (e.g. `["method"]`), and why. */
+  inferred?: string[];
+  inferred_reason?: string;
+  /** When several loaded methods fit the evidence: they, and `method` stays "". */
+  method_candidates?: string[];
+  /** The trailers came, but their grpc-status refers to a header table entry from before the capture. */
+  status_unknown?: boolean;
 }
 
 /**
@@ -130,3 +147,10 @@ export interface FrameRecord {
 }
 
 export type GrpcRecord = MessageRecord | CallRecord | FrameRecord;
+
+/** Where decoded records go: every output, tap and filter is one (the record layer's contract). */
+export interface RecordSink {
+  message(record: MessageRecord): void;
+  call(record: CallRecord): void;
+  frame?(record: FrameRecord): void;
+}

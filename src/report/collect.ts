@@ -18,7 +18,7 @@
  * Filters select calls (the stats filters); a kept call's messages and frames come with it.
  */
 import type { RecordFilter } from '../filter/index';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { StatsTap, isErrorCall, type StatsResult } from '../stats';
 import { statusLabel, GRPC_STATUS_NAMES, NO_STATUS } from '../records/status';
 import { parseIsoTimeInto, type IsoInstant } from '../records/time';

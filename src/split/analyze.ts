@@ -48,7 +48,7 @@ import { Assembler } from '../tcp/assembler';
 import type { AssemblerOptions, CloseReason, ConnectionHandler, Direction, TcpConnection } from '../tcp/types';
 import { formatEndpoint } from '../tcp/types';
 import { http2HandlerFactory } from '../http2/connection';
-import type { UnrecognisedCounters } from '../http2/unrecognised';
+import type { UnrecognisedCounters } from '../detect/unrecognised';
 import { connectionDetector } from '../detect';
 import { newTlsCounters } from '../tls/detect';
 import { clientHelloRandom, KeyLog } from '../tls/keylog';
@@ -317,8 +317,10 @@ export class Analyzer implements CaptureSink {
   readonly table = new ConnTable();
   readonly methods = new MethodRegistry();
   readonly counters: AnalyzerCounters = { packets: 0, tcpPackets: 0, connections: 0, heldShared: 0, unsyncedDirections: 0 };
-  /** Connections not read as HTTP/2, by reason (for the summary). */
+  /** Connections no protocol took, by reason (for the summary). */
   readonly unrecognised: UnrecognisedCounters;
+  /** Server ports of the HTTP/2 connections (the summary's "this port carried HTTP/2" hint). */
+  readonly http2ServerPorts: ReadonlyMap<number, number>;
   /** TLS connections: decrypted, or why not (the summary says so). */
   readonly tls = newTlsCounters();
 
@@ -341,10 +343,11 @@ export class Analyzer implements CaptureSink {
     this.maxStreams = options.maxStreamsRemembered ?? DEFAULT_MAX_STREAMS_REMEMBERED;
     const sink = this.http2Sink();
     const h2 = http2HandlerFactory(sink, options.http2);
-    this.unrecognised = h2.counters.unrecognised;
+    this.http2ServerPorts = h2.counters.serverPorts;
     this.keys = options.keys ?? new KeyLog();
     // The decode's detector: HTTP/2 in the clear, or inside TLS when the keys are known.
     const detect = connectionDetector({ http2: h2, tls: this.tls, keys: this.keys });
+    this.unrecognised = detect.counters.unrecognised;
     this.assembler = new Assembler((tcp) => {
       const live = new LiveConn(tcp);
       this.live.set(tcp.index, live);

@@ -11,7 +11,7 @@
  * input and pipes are first copied to a temporary file. Memory stays bounded: slots are on disk, open parts
  * are limited (./parts.ts), per connection a few bytes are kept.
  */
-import type { UnrecognisedCounters } from '../http2/unrecognised';
+import type { UnrecognisedCounters } from '../detect/unrecognised';
 import { readKeyLogFiles, type KeyLog } from '../tls/keylog';
 import { tlsWarnings } from '../tls/summary';
 import { DSB_SECRETS_TYPE_TLS } from '../pcap/constants';
@@ -103,6 +103,8 @@ export interface SplitSummary {
   analysis?: AnalyzerCounters & { methodsOverLimit: number };
   /** Keyed modes: connections not read as HTTP/2, by reason (no method could be read from them). */
   unrecognised?: UnrecognisedCounters;
+  /** Server ports of the HTTP/2 connections, with counts. */
+  http2ServerPorts?: ReadonlyMap<number, number>;
   /** One line each, for stderr. */
   warnings: string[];
 }
@@ -372,6 +374,7 @@ async function keyedSplit(o: SplitOptions, out: Output): Promise<SplitSummary> {
         peakOpenFiles: 0,
         analysis: { ...analyzer.counters, methodsOverLimit: analyzer.methods.overLimit },
         unrecognised: analyzer.unrecognised,
+        http2ServerPorts: analyzer.http2ServerPorts,
         warnings: [...(o.by === 'method' ? tlsWarnings(analyzer.tls, analyzer.keys).map((w) => `${w}; those packets went to the '${OTHER_KEY}' part`) : []), ...warningsOf(o.by, analyzer)],
       };
       if (fault !== undefined) throw fault;

@@ -24,19 +24,21 @@ import { UsageError } from '../errors';
 import { parseDuration as parseSeconds } from '../units';
 import type { RecordFilter } from '../filter/index';
 import { parseEndpoint } from '../filter/parse';
-import type { RecordSink } from '../grpc/types';
+import type { RecordSink } from '../records/types';
 import { callOutcome, GRPC_STATUS_NAMES, NO_STATUS, outcomeLabel, STATUS_UNKNOWN } from '../records/status';
 import { formatIsoTimeNs, parseIsoTimeInto, type IsoInstant } from '../records/time';
 import type { CallRecord, MessageRecord } from '../records/types';
 import { LatencyDigest, round, type LatencySummary } from './latency';
 import { formatInteger } from '../units';
+import { methodLabel } from '../records/method';
 
 export type GroupBy = 'method' | 'status' | 'connection' | 'server' | 'client' | 'authority' | 'sni' | 'tls' | 'protocol';
 export const GROUP_BY: readonly GroupBy[] = ['method', 'status', 'connection', 'server', 'client', 'authority', 'sni', 'tls', 'protocol'];
 
 /** What a group key is made of, per dimension. `client` is the client's address without its port. */
 const KEY_OF: Record<GroupBy, (c: CallRecord) => string | null> = {
-  method: (c) => c.method,
+  // Inferred methods apart from seen ones, unknown ones by their group (records/method.ts).
+  method: (c) => (c.method !== '' && c.inferred === undefined ? c.method : methodLabel(c)),
   status: (c) => outcomeLabel(c),
   connection: (c) => `${c.client} -> ${c.server}`,
   server: (c) => c.server,

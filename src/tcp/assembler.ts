@@ -97,6 +97,11 @@ class Half {
   started = false;
   /** Started by its own SYN (or SYN-ACK): the peer's first ACK then tells where the peer's bytes start. */
   synStarted = false;
+  /**
+   * Started by the peer's ACK, and no segment of this half seen since: its own SYN may still come later in
+   * the file (a capture merged from one file per direction, `mergecap -a`), and then it decides.
+   */
+  ackStarted = false;
   /** Sequence number of the next byte to deliver. */
   next = 0;
   finSeen = false;
@@ -267,6 +272,7 @@ export class Assembler {
       // The peer's SYN (or SYN-ACK) was missed, but this side's handshake was seen: what it acknowledges is
       // exactly where the peer's bytes start, so even a reordered first segment of the peer is kept.
       rev.started = true;
+      rev.ackStarted = true;
       rev.next = seg.ack;
     }
 
@@ -354,6 +360,7 @@ export class Assembler {
     if (flags & TCP_SYN) {
       // The SYN occupies one sequence number; data (TCP Fast Open) follows it.
       seq = seqAdd(seq, 1);
+      if (h.ackStarted) h.started = false;
       if (!h.started) {
         h.started = true;
         h.synStarted = true;
@@ -364,6 +371,7 @@ export class Assembler {
       h.started = true;
       h.next = seq;
     }
+    h.ackStarted = false;
     if (h.done) {
       this.counters.retransmittedBytes += payload.length;
       return;

@@ -22,8 +22,26 @@ for (const sample of readySamples()) {
     const run = grpctk(['decode', '--format', 'ndjson', '-I', PROTOS, ...keylog, `samples/${sample}`]);
     assertCleanStderr(run.stderr);
     assert.equal(run.status, 0, run.stderr);
-    const records = ndjson(run.stdout);
+    let records = ndjson(run.stdout);
     const want = golden(sample);
+    if (sample === 'joined.pcapng') {
+      // tcp.stream 0 was joined midway: Wireshark (Decode As) dissects none of it; grpctk finds its frames and
+      // reads the two calls whose :path grpc-js sent as a literal; their statuses are table entries from
+      // before the capture (samples/README.md). The rest is compared with tshark below.
+      const joined = records.filter((r) => r.tcp_stream === 0);
+      const calls = joined.filter((r) => r.type === 'call');
+      assert.deepEqual(calls.map((c) => [c.stream, c.method, c.status, c.status_unknown]), [
+        [3, '/helloworld.Greeter/SayHello', null, true],
+        [5, '/helloworld.Greeter/SayHello', null, true],
+      ]);
+      assert.deepEqual(joined.filter((r) => r.type === 'message').map((m) => [m.stream, m.direction, m.message_type]), [
+        [3, 'request', 'helloworld.HelloRequest'],
+        [3, 'response', 'helloworld.HelloReply'],
+        [5, 'request', 'helloworld.HelloRequest'],
+        [5, 'response', 'helloworld.HelloReply'],
+      ]);
+      records = records.filter((r) => r.tcp_stream !== 0);
+    }
 
     const ours = records
       .filter((r) => r.type === 'message')

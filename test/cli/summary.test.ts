@@ -24,27 +24,26 @@ test('a TLS capture without its keys: no calls, and stderr says the connection i
   assert.equal(grpctk(['decode', '-q', TLS]).stderr, '');
 });
 
-test('a capture that joined a connection midway: the summary names the port and the flag that reads it', () => {
+test('a capture that joined a connection midway: found without a hint, and the summary says what joining cost', () => {
   const run = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, JOINED]);
   assert.equal(run.status, 0, run.stderr);
-  assert.equal(ndjson(run.stdout).filter((r) => r.type === 'call').length, 1);
-  assert.match(
-    run.stderr,
-    /^grpctk: warning: 1 TCP connection \(server port 50100\) not decoded: its start was not captured .*; port 50100 carried HTTP\/2 on another connection: try --http2-port 50100$/m,
-  );
-  // Following the hint reads the joined connection: its calls, and the calls that began before the capture.
+  // The joined connection's two calls (found by its frames, no --http2-port) and the whole one's.
+  assert.equal(ndjson(run.stdout).filter((r) => r.type === 'call').length, 3);
+  assert.doesNotMatch(run.stderr, /start was not captured \(the capture joined/);
+  assert.match(run.stderr, /^grpctk: warning: HTTP\/2: 1 connection joined midway \(start not captured: found by its frames, or named by --http2-port\)/m);
+  // --http2-port stays, as a hint that forces it: the same calls.
   const forced = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, '--http2-port', '50100', JOINED]);
   assert.equal(forced.status, 0, forced.stderr);
   assert.equal(ndjson(forced.stdout).filter((r) => r.type === 'call').length, 3);
-  assert.doesNotMatch(forced.stderr, /start was not captured/);
-  assert.match(forced.stderr, /^grpctk: warning: 1 HTTP\/2 connection joined midway \(--http2-port\): header fields indexed before the capture cannot be decoded/m);
 });
 
 test('methods without a schema are named, with the flags that load one; not with the schema loaded', () => {
   const run = grpctk(['decode', '-F', 'ndjson', 'samples/non-grpc.pcapng']);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /^grpctk: warning: 1 method without a schema, bodies decoded raw \(by field number\): \/helloworld\.Greeter\/SayHello; no schema was loaded: give the \.proto files with -I DIR/m);
-  // Its HTTP/1.1 connection is read as HTTP/1.1 now (for gRPC-Web and Connect); it carries no call.
+  // Its HTTP/1.1 connection is read as HTTP/1.1 now (for gRPC-Web and Connect); it carries no call. Its
+  // requests and the h2c connection's are named, with their server ports, as not RPCs.
+  assert.match(run.stderr, /^grpctk: warning: 3 HTTP requests \(server ports 50060, 50061\) skipped: not gRPC, gRPC-Web or Connect \(\/index\.html, /m);
   assert.equal(ndjson(run.stdout).filter((r) => r.type === 'call').length, 1);
   const loaded = grpctk(['decode', '-F', 'ndjson', '-I', PROTOS, 'samples/non-grpc.pcapng']);
   assert.doesNotMatch(loaded.stderr, /without a schema/);

@@ -8,6 +8,7 @@ import { probeTls, tlsDissector, newTlsCounters } from '../../src/tls/detect';
 import { connectionDetector } from '../../src/detect';
 import { KeyLog } from '../../src/tls/keylog';
 import { newHttp1Counters } from '../../src/http1/connection';
+import { newHttp2Counters } from '../../src/http2/connection';
 import type { ConnectionHandler, Direction, TcpConnection } from '../../src/tcp/types';
 
 function conn(synSeen = true): TcpConnection {
@@ -55,7 +56,7 @@ test('a connection goes to the first dissector that claims it, with every held e
   h.close('fin');
   assert.deepEqual(log, ['data 1 srv #1', 'data 0 HEL #2', 'data 0 LO world #3', 'data 1 after #4', 'close fin']);
   assert.deepEqual(f.counters.claimed, { HELLO: 1 });
-  assert.equal(f.counters.unrecognised, 0);
+  assert.deepEqual(f.counters.unrecognised.counts, { tls: 0, http1: 0, 'start-not-captured': 0, other: 0 });
 });
 
 test('a conclusive first chunk is forwarded as it is, without waiting', () => {
@@ -65,7 +66,7 @@ test('a conclusive first chunk is forwarded as it is, without waiting', () => {
   assert.deepEqual(log, ['data 0 HELLO #7']);
 });
 
-test('a connection nobody claims is counted with its port, and its bytes go nowhere', () => {
+test('a connection nobody claims is counted with why and its server port, and its bytes go nowhere', () => {
   const log: string[] = [];
   const f = detectorFactory([wordDissector('HELLO', log)]);
   const h = f(conn());
@@ -73,8 +74,9 @@ test('a connection nobody claims is counted with its port, and its bytes go nowh
   h.data(0, Buffer.from('more'), 2, 0, 0);
   h.close('fin');
   assert.deepEqual(log, []);
-  assert.equal(f.counters.unrecognised, 1);
-  assert.deepEqual([...f.counters.unrecognisedPorts], [[8443, 1]]);
+  // Its handshake was captured (conn() says synSeen): the start was seen, and it was HTTP/1.x.
+  assert.equal(f.counters.unrecognised.counts.http1, 1);
+  assert.deepEqual([...f.counters.unrecognised.ports.http1], [[8443, 1]]);
 });
 
 test('holding stops at DETECT_BUFFER_BYTES: the question becomes final', () => {
@@ -84,7 +86,7 @@ test('holding stops at DETECT_BUFFER_BYTES: the question becomes final', () => {
   const h = f(conn());
   const chunk = new Uint8Array(1000);
   for (let i = 0; i * 1000 <= DETECT_BUFFER_BYTES; i++) h.data(0, chunk, i, 0, 0);
-  assert.equal(f.counters.unrecognised, 1);
+  assert.equal(f.counters.unrecognised.counts.other, 1);
 });
 
 test('a gap before the first bytes marks that direction\'s start as lost for the dissectors', () => {
@@ -149,7 +151,9 @@ test('TLS joined midway needs two record headers in a row; other protocols are n
 
 test('the decode\'s detector still sends plaintext HTTP/2 to the HTTP/2 layer', () => {
   const log: string[] = [];
-  const f = connectionDetector({ http2: () => recorder(log), tls: newTlsCounters(), keys: new KeyLog(), http1: { sink: { headers() {}, data() {}, rstStream() {}, connectionClosed() {} }, counters: newHttp1Counters() } });
+  const http2 = Object.assign(() => recorder(log), { counters: newHttp2Counters(), ports: new Set<number>(), start: () => recorder(log) });
+  const http1 = { sink: { headers() {}, data() {}, rstStream() {}, connectionClosed() {} }, counters: newHttp1Counters() };
+  const f = connectionDetector({ http2, tls: newTlsCounters(), keys: new KeyLog(), http1 });
   const h = f(conn());
   h.data(0, Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), 1, 0, 0);
   assert.deepEqual(log, ['data 0 PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n #1']);

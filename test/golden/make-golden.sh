@@ -30,6 +30,11 @@ ports_of() {
     any-sll*) echo 50070 ;;
     hostile*) echo 50080 ;;
     large-messages*) echo 50090 ;;
+    joined-grpcjs*) echo 52100 ;;
+    joined-grpcio*) echo 52101 ;;
+    joined-grpcgo*) echo 52102 ;;
+    merged*) echo 52103 ;;
+    other-protocols*) echo "" ;;
     tls-nokeys*) echo 50443 ;;
     joined*) echo 50100 ;;
     tls13-grpcjs*) echo 50100 ;;
@@ -50,6 +55,19 @@ for d in /usr/include /usr/lib/python3/dist-packages/grpc_tools/_proto; do
   [ -f "$d/google/protobuf/timestamp.proto" ] && { WKT=$d; break; }
 done
 [ -n "$WKT" ] || die "google/protobuf/timestamp.proto not found (install protobuf-compiler or python3-grpc-tools)"
+
+# first_kept FULL CUT: the number in FULL of CUT's first packet (editcap -r keeps packets whole, in order):
+# the packet with the same timestamp, checked by the count of packets after it.
+first_kept() {
+  local full=$1 cut=$2 ts n total kept
+  ts=$(tshark -r "$cut" -c 1 -T fields -e frame.time_epoch)
+  n=$(tshark -r "$full" -T fields -e frame.number -e frame.time_epoch | awk -v ts="$ts" '$2 == ts { print $1; exit }')
+  [ -n "$n" ] || die "$cut: its first packet is not in $full"
+  total=$(tshark -r "$full" -T fields -e frame.number | wc -l)
+  kept=$(tshark -r "$cut" -T fields -e frame.number | wc -l)
+  [ $((total - n + 1)) = "$kept" ] || die "$cut is not $full from packet $n on"
+  echo "$n"
+}
 
 # TLS samples (tls*): TLS on their ports (HTTP/2 inside is chosen by ALPN), decrypted with the key log
 # samples/NAME.keys written beside the capture; tls13-dsb.pcapng carries its secrets in the file (a DSB).
@@ -78,8 +96,24 @@ golden() {
   tshark -r "$in" -T fields -E header=y -E separator=/t \
     -e frame.number -e frame.time_epoch -e tcp.stream -e tcp.len -e tcp.srcport -e tcp.dstport \
     -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst >"$OUT/$file.packets.tsv.tmp"
-  tshark -r "$in" "${tshark_opts[@]}" -T pdml -J 'frame ip ipv6 tcp tls http2 grpc protobuf' \
-    | python3 "$NORM" grpc "$ports" >"$OUT/$file.grpc.json.tmp"
+  # The dissection of a cut capture (joined-X.pcapng, cut from joined-X-full.pcapng by editcap -r) is that
+  # of the uncut one, restricted to the packets kept: Wireshark cannot dissect a connection joined midway
+  # (its HPACK state is missing), the uncut capture tells what was really sent. A capture merged from one
+  # file per direction (merged.pcapng) has no such truth of its own (Wireshark's gRPC dissector fails on it
+  # with "Dissector bug"); its reference is merged-ref.pcapng, the same traffic, compared by the tests.
+  local src=$in first=1
+  case "$file" in
+    joined-*-full.pcapng) ;;
+    joined-*.pcapng)
+      src=$SAMPLES/${file%.pcapng}-full.pcapng
+      first=$(first_kept "$src" "$in") ;;
+  esac
+  if [ "$file" = merged.pcapng ]; then
+    echo '{"messages": [], "calls": [], "note": "no dissection: see merged-ref.pcapng"}' >"$OUT/$file.grpc.json.tmp"
+  else
+    tshark -r "$src" "${tshark_opts[@]}" -T pdml -J 'frame ip ipv6 tcp tls http2 grpc protobuf' \
+      | python3 "$NORM" grpc "$ports" "$first" >"$OUT/$file.grpc.json.tmp"
+  fi
   tshark -r "$in" -n -Y '!tcp.analysis.retransmission' -T fields -E header=y -E separator=/t \
     -e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.len \
     -e tcp.flags.syn -e tcp.flags.ack \

@@ -56,11 +56,14 @@ def fields(elem):
     return out
 
 
-def grpc(ports):
+def grpc(ports, first=1):
+    """`first`: the first packet kept by `editcap -r` (the capture was cut there): only messages completed
+    in kept packets, renumbered as in the cut file, and calls with a HEADERS frame in them."""
     conns = Conns(ports)
     messages = []
     calls = {}  # (tcp_stream, stream) -> call
     order = []
+    kept = set()  # calls with a HEADERS frame at or after `first`
     for _, packet in ET.iterparse(sys.stdin.buffer, events=("end",)):
         if packet.tag != "packet":
             continue
@@ -110,6 +113,8 @@ def grpc(ports):
                     if sid is None:
                         continue
                     h2_stream = sid
+                    if kind == 1 and frame >= first:
+                        kept.add((tcp_stream, sid))
                     if kind == 1 and headers:  # HEADERS
                         key = (tcp_stream, sid)
                         hd = dict(headers)
@@ -147,6 +152,9 @@ def grpc(ports):
                             break
                 pending = None
         packet.clear()
+    if first > 1:
+        messages = [dict(m, frame=m["frame"] - first + 1) for m in messages if m["frame"] >= first]
+        order = [k for k in order if k in kept]
     out = sys.stdout
     out.write('{"messages": [')
     out.write(",".join("\n  " + json.dumps(m, ensure_ascii=False) for m in messages))
@@ -188,10 +196,13 @@ def bytes_(ports):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("grpc", "bytes"):
-        sys.exit("usage: tshark2golden.py grpc|bytes PORT[,PORT...]")
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("grpc", "bytes"):
+        sys.exit("usage: tshark2golden.py grpc|bytes PORT[,PORT...] [FIRST_KEPT_FRAME]")
     ports = {int(p) for p in sys.argv[2].split(",") if p}
-    (grpc if sys.argv[1] == "grpc" else bytes_)(ports)
+    if sys.argv[1] == "grpc":
+        grpc(ports, int(sys.argv[3]) if len(sys.argv) == 4 else 1)
+    else:
+        bytes_(ports)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { GrpcCallTracker, headerObject } from '../../src/grpc/calls';
-import type { RecordSink } from '../../src/grpc/types';
+import type { RecordSink } from '../../src/records/types';
 import type { Http2Connection, Http2Direction, HeaderField } from '../../src/http2/types';
 import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/types';
 import { loadSchemaSync, RAW_DECODER } from '../../src/protobuf/schema';
@@ -371,7 +371,8 @@ test('a call whose request headers were not captured is reported from its respon
   const h = new Harness();
   h.headers('request', 7, reqHeaders()); // a later call, seen whole
   h.headers('response', 5, respHeaders);
-  h.data('request', 5, lpm(new Uint8Array([0x0a, 0x01, 0x61])), true); // not decoded: alignment unknown
+  h.data('request', 5, new Uint8Array([0x61, 0x62, 0x63]), false); // the end of a message begun before: skipped
+  h.data('request', 5, lpm(new Uint8Array([0x0a, 0x01, 0x61])), true); // begins with a prefix that fits
   h.data('response', 5, lpm(new Uint8Array([0x0a, 0x01, 0x62])));
   h.headers('response', 5, okTrailers, true);
   const c = h.calls.find((x) => x.stream === 5)!;
@@ -380,10 +381,17 @@ test('a call whose request headers were not captured is reported from its respon
   assert.equal(c.complete, true);
   assert.equal(c.status, 0);
   assert.equal(c.first_frame, 2);
-  assert.deepEqual(c.errors, ['request headers not captured (capture started after the call)']);
+  assert.deepEqual(c.errors, [
+    'request headers not captured (capture started after the call)',
+    'request: 3 bytes skipped to the first message boundary (the capture joined the stream inside a message)',
+  ]);
+  assert.equal(c.method_group, 'unknown method (request headers not captured)');
   assert.deepEqual(
     h.messages.map((m) => [m.stream, m.direction, m.method, m.message_type, m.body]),
-    [[5, 'response', '', null, { 1: 'b' }]],
+    [
+      [5, 'request', '', null, { 1: 'a' }],
+      [5, 'response', '', null, { 1: 'b' }],
+    ],
   );
 });
 

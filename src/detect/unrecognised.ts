@@ -1,6 +1,6 @@
 /**
- * Why a TCP connection was not taken as HTTP/2, told from its first bytes, and the counters of such
- * connections per reason and server port: what the end-of-run summary reports (../summary.ts), so that
+ * Why no dissector took a TCP connection (./dispatcher.ts), told from its first bytes, and the counters of
+ * such connections per reason and server port: what the end-of-run summary reports (../summary.ts), so that
  * nothing is dropped in silence. Counting only; the words are the summary's.
  *
  * TLS is told by its record header (RFC 8446 §5.1): a content type from 20 to 23 (change_cipher_spec,
@@ -11,9 +11,9 @@
 import type { Endpoint } from '../tcp/types';
 
 export type UnrecognisedKind =
-  /** TLS records: HTTP/2 inside cannot be read without the session keys. */
+  /** A TLS record header, but not a run of records the TLS layer could follow. */
   | 'tls'
-  /** HTTP/1.x without an h2c upgrade (gRPC-Web, REST, …). */
+  /** HTTP/1.x the HTTP/1.1 layer did not take (a status line first, a request line past a gap, …). */
   | 'http1'
   /** The connection's first bytes were not captured (the capture started after it, or lost them). */
   | 'start-not-captured'
@@ -33,8 +33,6 @@ export interface UnrecognisedCounters {
    * end is the server is settled at the end (`serverPorts`), when more connections are known.
    */
   pairs: Record<UnrecognisedKind, Array<[number, number]>>;
-  /** Server ports of connections that were recognised as HTTP/2 (for "this port carried HTTP/2" hints). */
-  http2Ports: Map<number, number>;
 }
 
 export function newUnrecognisedCounters(): UnrecognisedCounters {
@@ -42,7 +40,6 @@ export function newUnrecognisedCounters(): UnrecognisedCounters {
     counts: { tls: 0, http1: 0, 'start-not-captured': 0, other: 0 },
     ports: { tls: new Map(), http1: new Map(), 'start-not-captured': new Map(), other: new Map() },
     pairs: { tls: [], http1: [], 'start-not-captured': [], other: [] },
-    http2Ports: new Map(),
   };
 }
 
@@ -53,14 +50,11 @@ export function serverPort(endpoints: [Endpoint, Endpoint], synSeen: boolean, cl
   return null;
 }
 
-function countPort(map: Map<number, number>, port: number): void {
+/** Count one connection of `port` in `map`, which remembers at most MAX_PORTS_PER_REASON ports. */
+export function countPort(map: Map<number, number>, port: number): void {
   const n = map.get(port);
   if (n !== undefined) map.set(port, n + 1);
   else if (map.size < MAX_PORTS_PER_REASON) map.set(port, 1);
-}
-
-export function countRecognised(c: UnrecognisedCounters, port: number): void {
-  countPort(c.http2Ports, port);
 }
 
 export function countUnrecognised(c: UnrecognisedCounters, kind: UnrecognisedKind, endpoints: [Endpoint, Endpoint], synSeen: boolean): void {
@@ -72,10 +66,10 @@ export function countUnrecognised(c: UnrecognisedCounters, kind: UnrecognisedKin
 
 /**
  * Server ports of one reason, with connection counts: those known from a handshake, and for each pair the
- * end that is a server elsewhere (it carried HTTP/2, or is a server port of another connection or of
- * several pairs), else the lower port.
+ * end that is a server elsewhere (it carried HTTP/2 — `http2Ports` — or is a server port of another
+ * connection or of several pairs), else the lower port.
  */
-export function serverPorts(c: UnrecognisedCounters, kind: UnrecognisedKind): Map<number, number> {
+export function serverPorts(c: UnrecognisedCounters, kind: UnrecognisedKind, http2Ports: ReadonlyMap<number, number>): Map<number, number> {
   const out = new Map(c.ports[kind]);
   const seen = new Map<number, number>();
   for (const k of Object.keys(c.pairs) as UnrecognisedKind[]) {
@@ -85,7 +79,7 @@ export function serverPorts(c: UnrecognisedCounters, kind: UnrecognisedKind): Ma
     }
   }
   const known = (p: number) =>
-    c.http2Ports.has(p) || (Object.keys(c.ports) as UnrecognisedKind[]).some((k) => c.ports[k].has(p)) || (seen.get(p) ?? 0) > 1;
+    http2Ports.has(p) || (Object.keys(c.ports) as UnrecognisedKind[]).some((k) => c.ports[k].has(p)) || (seen.get(p) ?? 0) > 1;
   for (const [a, b] of c.pairs[kind]) {
     const port = known(a) && !known(b) ? a : known(b) && !known(a) ? b : Math.min(a, b);
     countPort(out, port);

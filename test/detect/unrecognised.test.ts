@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyUnrecognised, countRecognised, countUnrecognised, looksLikeTls, newUnrecognisedCounters, serverPorts } from '../../src/http2/unrecognised';
+import { classifyUnrecognised, countPort, countUnrecognised, looksLikeTls, newUnrecognisedCounters, serverPorts } from '../../src/detect/unrecognised';
+import { unrecognisedLines } from '../../src/summary';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -15,7 +16,7 @@ test('TLS is told by its record header: content type 20-23, version 3.x, a plaus
   assert.equal(looksLikeTls(bytes(0x16, 0x03, 0x01), 3), false);
 });
 
-test('why a connection is not HTTP/2: TLS, HTTP/1.x, start not captured, other; nothing when it carried no bytes', () => {
+test('why no protocol took a connection: TLS, HTTP/1.x, start not captured, other; nothing when it carried no bytes', () => {
   const tls = bytes(0x16, 0x03, 0x01, 0x02, 0x00);
   assert.equal(classifyUnrecognised([tls, none], [5, 0], [false, false], true), 'tls');
   assert.equal(classifyUnrecognised([bytes(0x17, 0x03, 0x03, 0x00, 0x20), none], [5, 0], [false, false], false), 'tls');
@@ -28,12 +29,23 @@ test('why a connection is not HTTP/2: TLS, HTTP/1.x, start not captured, other; 
 
 test('server ports: the SYN destination; without a handshake, the end that is a server elsewhere', () => {
   const c = newUnrecognisedCounters();
-  countRecognised(c, 50051);
+  const http2Ports = new Map<number, number>();
+  countPort(http2Ports, 50051);
   // Joined midway: client port 34352 is lower than the server's 50051, which carried HTTP/2 elsewhere.
   countUnrecognised(c, 'start-not-captured', [{ addr: '127.0.0.1', port: 34352 }, { addr: '127.0.0.1', port: 50051 }], false);
   countUnrecognised(c, 'tls', [{ addr: '10.0.0.1', port: 41000 }, { addr: '10.0.0.2', port: 443 }], true);
   countUnrecognised(c, 'tls', [{ addr: '10.0.0.2', port: 8443 }, { addr: '10.0.0.1', port: 52000 }], false);
-  assert.deepEqual([...serverPorts(c, 'start-not-captured')], [[50051, 1]]);
-  assert.deepEqual([...serverPorts(c, 'tls')].sort(), [[443, 1], [8443, 1]]);
+  assert.deepEqual([...serverPorts(c, 'start-not-captured', http2Ports)], [[50051, 1]]);
+  assert.deepEqual([...serverPorts(c, 'tls', http2Ports)].sort(), [[443, 1], [8443, 1]]);
   assert.equal(c.counts.tls, 2);
+});
+
+test('the summary of a joined connection nothing recognised names its port, and the flag when the port carried HTTP/2', () => {
+  const c = newUnrecognisedCounters();
+  countUnrecognised(c, 'start-not-captured', [{ addr: '127.0.0.1', port: 34352 }, { addr: '127.0.0.1', port: 50100 }], false);
+  const http2Ports = new Map([[50100, 1]]);
+  const [line] = unrecognisedLines(c, http2Ports, []);
+  assert.match(line, /^1 TCP connection \(server port 50100\) not decoded: its start was not captured .*; port 50100 carried HTTP\/2 on another connection: try --http2-port 50100$/);
+  // Already forced: no hint to give it again.
+  assert.doesNotMatch(unrecognisedLines(c, http2Ports, [50100])[0], /try --http2-port/);
 });
