@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
-import * as descriptor from 'protobufjs/ext/descriptor';
+import type * as Descriptor from 'protobufjs/ext/descriptor';
 import { UsageError } from '../errors';
 import { RPC_STATUS_DESCRIPTOR } from './wkt';
 import type { DecodedBody, DecodeOptions, MessageDecoder, MethodInfo, MethodTypes, SchemaSources } from './types';
@@ -246,9 +246,19 @@ interface DescriptorMessage {
   options?: { mapEntry?: boolean };
 }
 
+/**
+ * protobufjs's descriptor extension, loaded only when descriptor sets are read: loading it costs about 35 ms
+ * of CPU (measured), a tenth of a small `decode -I DIR` run that does not need it.
+ */
+function descriptorExtension(): typeof Descriptor {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('protobufjs/ext/descriptor') as typeof Descriptor;
+}
+
 /** Merged FileDescriptorSets → Root (files deduplicated by name), keeping each field's json_name. */
 function rootFromDescriptorSets(filesToRead: Array<{ file: string; bytes: Uint8Array | null }>): protobuf.Root {
   if (filesToRead.length === 0) return new protobuf.Root();
+  const descriptor = descriptorExtension();
   const byName = new Map<string, protobuf.Message & { name?: string; package?: string; messageType?: DescriptorMessage[] }>();
   for (const { file, bytes: given } of filesToRead) {
     let bytes: Uint8Array;
