@@ -451,7 +451,36 @@ sample_other_protocols() {
   recorded other-protocols.pcapng
 }
 
-KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection joined-longlived merged other-protocols)
+# cut_in_message NAME PORT: samples/NAME-full.pcapng cut with editcap -r inside the first request larger than
+# 65,535 bytes (one flow-control window: it takes several packets), at the packet that completes it: the
+# capture keeps its end, not its start. Inside long-lived streams, after their HEADERS.
+cut_in_message() {
+  local name=$1 port=$2 last stream before
+  read -r last stream < <(tshark -r "$OUT/$name-full.pcapng" -d "tcp.port==$port,http2" -Y 'grpc.message_length > 65535' \
+    -T fields -e frame.number -e tcp.stream | head -1)
+  [ -n "$last" ] || die "$name: no large message found"
+  # The client's packet before it carried the message's start (or more of it).
+  before=$(tshark -r "$OUT/$name-full.pcapng" -Y "tcp.stream == $stream && tcp.dstport == $port && tcp.len > 0 && frame.number < $last" \
+    -T fields -e tcp.len | tail -1)
+  [ "${before:-0}" -gt 16384 ] || die "$name: the large message is in one packet"
+  editcap -r "$OUT/$name-full.pcapng" "$OUT/$name.pcapng" "$last-1000000"
+  chmod 644 "$OUT/$name.pcapng"
+}
+
+# 16. Long-lived streams joined in their middle: on two grpc-js connections, a bidi stream and a server stream
+#     that send a message every 100 ms for 3 s; the capture is cut inside an 80 KB request of one bidi stream,
+#     after every stream's HEADERS: the cut capture holds their DATA and trailers alone.
+sample_joined_stream() {
+  start_capture joined-stream-full lo 'tcp port 52104' --capture-comment 'grpctk sample: grpc-js long-lived streams (uncut), see samples/README.md'
+  node_server joined-stream-server 127.0.0.1 52104
+  node_client 127.0.0.1:52104 stream
+  stop_server
+  stop_capture joined-stream-full
+  cut_in_message joined-stream 52104
+  recorded joined-stream-full.pcapng joined-stream.pcapng
+}
+
+KNOWN=(grpcjs-basic grpcio-basic mixed non-grpc any-sll hostile large-messages tls-nokeys joined tls13-grpcjs tls13-suites tls12-grpcjs tls12-suites tls-resume connect reflection joined-longlived merged other-protocols joined-stream)
 ALL=("${KNOWN[@]}")
 [ $# -gt 0 ] && ALL=("$@")
 for s in "${ALL[@]}"; do

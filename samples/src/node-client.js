@@ -7,7 +7,7 @@
 //   node samples/src/node-client.js --target 127.0.0.1:50100 --scenario hello --tls-ca cert.pem --tls-name grpctk.test
 //
 // Scenarios (what each puts on the wire is listed in samples/README.md): basic, hello, hostile, cross,
-// large, longlived.
+// large, longlived, stream.
 
 const { grpc, loadServices, fullRequest, compressibleText, parseArgs, channelCredentials } = require('./common');
 const { HOSTILE } = require('./hostile');
@@ -205,7 +205,62 @@ async function longlived() {
   c.close();
 }
 
-const scenarios = { basic, hello, hostile, cross, large, longlived };
+/** Bidi that writes one request every `everyMs` without waiting for replies, then ends. */
+function bidiTicking(client, method, reqs, everyMs) {
+  return new Promise((resolve) => {
+    const call = client[method](new grpc.Metadata());
+    const replies = [];
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < reqs.length) call.write(reqs[i++]);
+      else {
+        clearInterval(timer);
+        call.end();
+      }
+    }, everyMs);
+    call.on('data', (r) => replies.push(r));
+    call.on('error', (err) => resolve({ code: err.code, err, replies }));
+    call.on('status', (s) => {
+      if (s.code === 0) resolve({ code: 0, replies });
+    });
+  });
+}
+
+/**
+ * Long-lived streams that a capture joins in their middle (the joined-stream sample), on two connections at
+ * once. On each, a bidi stream and a server stream send a message every 100 ms for 3 s, some larger than one
+ * DATA frame (20 KB: bidi request 25 and its echo, server stream reply 20), and a unary call runs while they
+ * do; the bidi stream ends OK, the server stream with status 8 and a grpc-message. Connection A first makes
+ * a unary call (its trailers put grpc-status in both HPACK tables before the cut) and its bidi stream sends
+ * one request larger than a flow-control window (80 KB, request 15, not echoed: the capture is cut inside
+ * it); connection B makes no call before the streams, so every status after the cut is a literal or an
+ * entry inserted after it.
+ */
+async function stream() {
+  const streams = async (name, c, withBefore) => {
+    if (withBefore) expect(`${name} Unary ok`, await unary(c, 'Unary', { action: 'ok', text: 'before the streams' }), 0);
+    const reqs = Array.from({ length: 30 }, (_, k) => {
+      const n = k + 1;
+      const req = { action: 'echo', text: `bidi ${n} of 30`, numbers: [n] };
+      if (n === 25) req.blob = Buffer.alloc(20 * 1024, 0x62);
+      if (n === 15 && withBefore) req.blob = Buffer.alloc(80 * 1024, 0x63);
+      return req;
+    });
+    const bidiDone = bidiTicking(c, 'Bidi', reqs, 100);
+    const streamDone = serverStream(c, 'ServerStream', { action: 'ticks', count: 30, numbers: [20] });
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(`${name} Unary during the streams`, await unary(c, 'Unary', { action: 'ok', text: 'while streaming' }), 0);
+    expect(`${name} Bidi 30 (echo)`, await bidiDone, 0);
+    expect(`${name} ServerStream ticks 30`, await streamDone, grpc.status.RESOURCE_EXHAUSTED);
+  };
+  const a = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  const b = new Demo(target, grpc.credentials.createInsecure(), channelOptions());
+  await Promise.all([streams('A', a, true), streams('B', b, false)]);
+  a.close();
+  b.close();
+}
+
+const scenarios = { basic, hello, hostile, cross, large, longlived, stream };
 if (!scenarios[scenario]) {
   console.error(`node-client: unknown scenario ${scenario}`);
   process.exit(2);

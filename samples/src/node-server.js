@@ -7,9 +7,11 @@
 // Prints "listening <host>:<port>" on stdout once bound (make-samples.sh waits for it) and stops on SIGTERM
 // or SIGINT. What each call does is chosen by the request's `action` field (see samples/README.md):
 //   Unary:        ok (default), error, fail-fast, big, slow, hostile, hostile-error
-//   ServerStream: `count` replies; slow-stream: one every 100 ms (for a client that cancels)
+//   ServerStream: `count` replies; slow-stream: one every 100 ms (for a client that cancels); ticks: one
+//                 every 100 ms, those whose seq is in `numbers` with a 20 KB blob, then status 8
+//                 (RESOURCE_EXHAUSTED) with a grpc-message
 //   ClientStream: one reply summing `numbers` of every request
-//   Bidi:         one reply per request
+//   Bidi:         one reply per request; echo: the reply carries the request's blob back (up to 64 KiB)
 // grpc-js servers never compress responses (grpc-js 1.14: "response compression is currently not
 // supported"), whatever the client asks; compressed responses come from the Python server.
 
@@ -102,6 +104,7 @@ const demo = {
 
   ServerStream(call) {
     const req = call.request;
+    if (req.action === 'ticks') return ticks(call, req);
     const n = req.count || 3;
     const gap = req.action === 'slow-stream' ? 100 : 0;
     call.sendMetadata(serverMetadata());
@@ -140,11 +143,41 @@ const demo = {
     call.sendMetadata(serverMetadata());
     call.on('data', (req) => {
       seq += 1;
-      call.write({ text: `echo ${req.text ?? ''}`, seq, color: req.color });
+      const reply = { text: `echo ${req.text ?? ''}`, seq, color: req.color };
+      if (req.action === 'echo' && req.blob?.length && req.blob.length <= 64 * 1024) reply.blob = req.blob;
+      call.write(reply);
     });
     call.on('end', () => call.end(trailers()));
   },
 };
+
+/**
+ * A long-lived server stream (the joined-stream sample): one reply every 100 ms, the replies whose seq is in
+ * req.numbers with a 20 KB blob (more than one 16 KB DATA frame), then an error status with a message.
+ */
+function ticks(call, req) {
+  const n = req.count || 30;
+  const big = new Set(req.numbers ?? []);
+  call.sendMetadata(serverMetadata());
+  let seq = 0;
+  let cancelled = false;
+  call.on('cancelled', () => {
+    cancelled = true;
+  });
+  const next = () => {
+    if (cancelled) return;
+    if (seq === n) {
+      call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, `tick budget spent: ${n} of ${n} (100%)`, trailers()));
+      return;
+    }
+    seq += 1;
+    const reply = { text: `tick ${seq} of ${n}`, seq, when: WHEN };
+    if (big.has(seq)) reply.blob = Buffer.alloc(20 * 1024, 0x74);
+    call.write(reply);
+    setTimeout(next, 100);
+  };
+  next();
+}
 
 function hostileMetadata() {
   const md = new grpc.Metadata();

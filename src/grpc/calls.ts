@@ -532,6 +532,37 @@ export class GrpcCallTracker implements Http2Sink {
     }
   }
 
+  /**
+   * The HTTP/2 layer's guess of the client (from the ports) is settled. When it was wrong: calls so far are
+   * ones seen by their DATA alone (a header block would have settled the sides), their two directions trade
+   * places, and so do their held messages; messages already written keep their reversed direction, and the
+   * call says so. Messages held only for the sides (no schema to infer a method with) go out now.
+   */
+  sidesSettled(conn: Http2Connection, swapped: boolean): void {
+    const state = this.conns.get(conn);
+    if (!state) return;
+    const schema = this.hasSchema();
+    for (const call of state.calls.values()) {
+      if (swapped) this.swapSides(call);
+      if (call.dataOnly && !schema && call.held !== null) this.releaseHeld(call);
+    }
+  }
+
+  private swapSides(call: Call): void {
+    if (!call.dataOnly) {
+      this.addError(call, 'request and response were told apart only later: the directions of this call may be reversed');
+      return;
+    }
+    [call.req, call.resp] = [call.resp, call.req];
+    [call.skippedRequestBytes, call.skippedResponseBytes] = [call.skippedResponseBytes, call.skippedRequestBytes];
+    call.responseHeadersSeen = call.resp.messages > 0 || call.skippedResponseBytes > 0;
+    const held = call.held;
+    if (held !== null) for (const h of held) h.origin = { ...h.origin, direction: h.origin.direction === 'request' ? 'response' : 'request' };
+    if (this.emitMessages && call.req.messages + call.resp.messages > (held === null ? 0 : held.length)) {
+      this.addError(call, 'client and server were told apart only after some of its messages were written: their directions are reversed');
+    }
+  }
+
   connectionClosed(conn: Http2Connection): void {
     const state = this.conns.get(conn);
     if (!state) return;
@@ -792,13 +823,15 @@ export class GrpcCallTracker implements Http2Sink {
       }
     } else bytes = m.bytes;
     const size = bytes === null ? 0 : bytes.length;
+    // Without a schema, a call seen by its DATA alone is held only until client and server are told apart.
+    const why = this.hasSchema() ? 'method not inferred' : 'written before client and server were told apart';
     if (call.heldBytes + size > MAX_HELD_BYTES_PER_CALL) {
-      this.addError(call, `method not inferred: its messages exceed ${MAX_HELD_BYTES_PER_CALL} bytes (MAX_HELD_BYTES_PER_CALL)`);
+      this.addError(call, `${why}: its messages exceed ${MAX_HELD_BYTES_PER_CALL} bytes (MAX_HELD_BYTES_PER_CALL)`);
       this.releaseHeld(call);
       return false;
     }
     if (this.heldTotal + size > MAX_HELD_BYTES_TOTAL) {
-      this.addError(call, `method not inferred: messages held for inference over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
+      this.addError(call, `${why}: messages held over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`);
       this.releaseHeld(call);
       return false;
     }
@@ -857,10 +890,17 @@ export class GrpcCallTracker implements Http2Sink {
     this.startHolding(call);
   }
 
-  /** Hold the call's messages for inference, when a schema with methods is loaded. */
-  private startHolding(call: Call): void {
-    if (!this.decoder.methods || this.decoder.methods().length === 0 || !this.decoder.fitsStrictly) return;
+  /** A schema with methods is loaded: methods can be inferred. */
+  private hasSchema(): boolean {
+    return this.decoder.methods !== undefined && this.decoder.methods().length > 0 && this.decoder.fitsStrictly !== undefined;
+  }
+
+  /** Hold the call's messages for inference, when a schema with methods is loaded (or `always`). */
+  private startHolding(call: Call, always = false): void {
+    const schema = this.hasSchema();
+    if (!schema && !always) return;
     call.held = [];
+    if (!schema) return;
     // Bytes are needed even when the consumer only counts messages (stats): the evidence is in them.
     for (const ds of [call.req, call.resp]) {
       if (ds.deframer !== null && !ds.deframer.keepBytes) {
@@ -906,7 +946,8 @@ export class GrpcCallTracker implements Http2Sink {
       call.types = cands[0];
       call.inferred = ['method'];
       const scope = group !== null ? `every call of ${group.label} so far` : 'the call';
-      call.inferredReason = `the only loaded method whose request and response types parse every message of ${scope} strictly, with message counts its streaming kind allows (:path refers to a header table entry from before the capture)`;
+      const why = call.dataOnly ? 'the request and response headers were not captured' : ':path refers to a header table entry from before the capture';
+      call.inferredReason = `the only loaded method whose request and response types parse every message of ${scope} strictly, with message counts its streaming kind allows (${why})`;
       this.counters.inferredCalls++;
       return;
     }
@@ -969,6 +1010,8 @@ export class GrpcCallTracker implements Http2Sink {
     const call = this.newCall(state, ev, '', false);
     call.dataOnly = true;
     call.resp.deframer?.resync();
+    // Held for inference (with a schema), and while the sides are a guess (their directions may change).
+    this.startHolding(call, ev.conn.sidesGuessed === true && this.emitMessages);
     this.addError(call, 'request and response headers not captured (capture started after the call): method, start and duration unknown');
     return call;
   }

@@ -185,6 +185,10 @@ export class RpcProtocolAdapter implements Http2Sink {
     this.next.gap?.(conn, direction, lostBytes, streamId);
   }
 
+  sidesSettled(conn: Http2Connection, swapped: boolean): void {
+    this.next.sidesSettled?.(conn, swapped);
+  }
+
   connectionClosed(conn: Http2Connection): void {
     this.streams.delete(conn);
     this.next.connectionClosed(conn);

@@ -139,6 +139,13 @@ interface DirState {
   block: PendingBlock | null;
   /** Octets of the client preface still to pass over at the start of the client direction. */
   prefaceLeft: number;
+  /**
+   * Octets to pass over before the frame run the detector found (a joined connection, detect.ts): the
+   * direction starts synchronised there rather than resynchronising, so frames are read in the packets
+   * that carried them.
+   */
+  runLeft: number;
+  runSkipped: number;
 }
 
 /** A response frame waiting for its request's HEADERS, with the packet it came in. */
@@ -261,11 +268,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       this.upgrade = new H2cUpgrade(clientIndex);
       return;
     }
-    this.beginHttp2(v.synced, true);
+    if (v.sidesGuessed === true) this.conn.sidesGuessed = true;
+    this.beginHttp2(v.synced, true, v.kind === 'h2' ? v.runOffsets : undefined);
   }
 
   /** Switch to HTTP/2. `expectPreface`: the client direction begins with the 24-octet preface. */
-  private beginHttp2(synced: [boolean, boolean], expectPreface: boolean): void {
+  private beginHttp2(synced: [boolean, boolean], expectPreface: boolean, runOffsets?: [number, number]): void {
     const conn = this.conn as Http2Connection;
     const joined = !synced[0] || !synced[1];
     if (joined) {
@@ -276,13 +284,14 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       const name: Http2Direction = d === conn.clientIndex ? 'request' : 'response';
       const parser = new FrameParser((type, flags, sid, payload) => this.onFrame(state, type, flags, sid, payload), {
         maxFrameSize: this.options.maxFrameSize,
-        plausibleStream: (type, _flags, sid) => this.plausibleStream(name, type, sid),
+        // state.name, not name: a guess of the sides may be corrected (settleSides).
+        plausibleStream: (type, _flags, sid) => this.plausibleStream(state.name, type, sid),
         onSkipped: (n, damagedType, damagedStreamId) => {
           this.counters.bytesSkipped += n;
           // The received part of a damaged frame of one stream concerns that stream only.
           const stream = damagedType >= 0 && !carriesHeaderBlock(damagedType) ? damagedStreamId : 0;
-          if (stream !== 0) this.sink.gap?.(conn, name, n, stream);
-          else this.sink.gap?.(conn, name, n);
+          if (stream !== 0) this.sink.gap?.(conn, state.name, n, stream);
+          else this.sink.gap?.(conn, state.name, n);
         },
       });
       const state: DirState = {
@@ -291,8 +300,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
         hpack: new HpackDecoder({ maxTableSize: this.options.maxHeaderTableSize, joined: !synced[d] }),
         block: null,
         prefaceLeft: expectPreface && name === 'request' && synced[d] ? CLIENT_PREFACE.length : 0,
+        runLeft: 0,
+        runSkipped: 0,
       };
-      if (!synced[d]) parser.startUnsynchronised();
+      const run = runOffsets === undefined ? -1 : runOffsets[d];
+      if (!synced[d] && run >= 0) state.runLeft = run;
+      else if (!synced[d]) parser.startUnsynchronised();
       return state;
     };
     this.dirs = [mk(0), mk(1)];
@@ -345,8 +358,25 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       if (take === bytes.length) return;
       bytes = bytes.subarray(take);
     }
+    if (d.runLeft > 0) {
+      const take = Math.min(d.runLeft, bytes.length);
+      d.runLeft -= take;
+      d.runSkipped += take;
+      if (d.runLeft === 0) this.runReached(d);
+      if (take === bytes.length) return;
+      bytes = bytes.subarray(take);
+    }
     d.parser.push(bytes);
     if (request && this.parked.length > 0) this.releaseParked(false);
+  }
+
+  /** The bytes before the frame run are passed over: counted and told as the framer tells skipped bytes. */
+  private runReached(d: DirState): void {
+    const n = d.runSkipped;
+    d.runSkipped = 0;
+    if (n === 0) return;
+    this.counters.bytesSkipped += n;
+    this.sink.gap?.(this.conn as Http2Connection, d.name, n);
   }
 
   private requestSeenAt(tsSec: number, tsNsec: number): void {
@@ -380,9 +410,9 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   /** Let parked frames through, in order, up to the first that still waits (all of them with `all`). */
-  private releaseParked(all: boolean): void {
+  private releaseParked(all: boolean, from?: DirState): void {
     const dirs = this.dirs as [DirState, DirState];
-    const d = dirs[1 - (this.conn as Http2Connection).clientIndex];
+    const d = from ?? dirs[1 - (this.conn as Http2Connection).clientIndex];
     const saved = [this.pktFrame, this.pktTsSec, this.pktTsNsec];
     let i = 0;
     const parked = this.parked;
@@ -413,6 +443,12 @@ export class Http2ConnectionHandler implements ConnectionHandler {
       // The gap swallowed (part of) the preface: what follows may not start on a frame boundary.
       d.prefaceLeft = 0;
       lost = -1;
+    }
+    if (d.runLeft > 0) {
+      // A gap before the frame run's start: the run's offset no longer applies; resynchronise.
+      d.runLeft = 0;
+      this.runReached(d);
+      d.parser.startUnsynchronised();
     }
     const outcome = d.parser.lost(lost);
     // Lost bytes that were all payload of one stream's frame (framing kept) concern that stream only: the
@@ -454,7 +490,8 @@ export class Http2ConnectionHandler implements ConnectionHandler {
   }
 
   private onFrame(d: DirState, type: number, flags: number, sid: number, payload: Uint8Array): void {
-    if (d.name === 'response' && (this.parked.length > 0 || this.waits(sid, this.pktTsSec, this.pktTsNsec))) {
+    // While the sides are a guess (sidesGuessed), nothing waits: which direction is the request's is not known.
+    if (d.name === 'response' && (this.parked.length > 0 || ((this.conn as Http2Connection).sidesGuessed !== true && this.waits(sid, this.pktTsSec, this.pktTsNsec)))) {
       this.park(type, flags, sid, payload);
       return;
     }
@@ -613,6 +650,45 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     this.emitHeaders(d, b.streamId, b.promisedId, b.endStream, r.headers, r.error, r.unknown);
   }
 
+  /**
+   * Sides guessed from the ports: a header block whose first field is a pseudo-header shows its sender's
+   * role (RFC 9113 §8.3: a request's first, `:status` a response's). A wrong guess is corrected here, before
+   * the block is told: both directions change names, and the sink is told.
+   */
+  private settleSides(d: DirState, first: string): void {
+    const role: Http2Direction | null = first === ':status' ? 'response' : REQUEST_PSEUDO.has(first) ? 'request' : null;
+    if (role === null) return;
+    const conn = this.conn as Http2Connection;
+    conn.sidesGuessed = false;
+    if (role === d.name) {
+      this.sink.sidesSettled?.(conn, false);
+      return;
+    }
+    const dirs = this.dirs as [DirState, DirState];
+    for (const x of dirs) x.name = x.name === 'request' ? 'response' : 'request';
+    const ports = this.counters.serverPorts;
+    const wrong = this.tcp.endpoints[1 - conn.clientIndex].port;
+    const n = ports.get(wrong) ?? 0;
+    if (n <= 1) ports.delete(wrong);
+    else ports.set(wrong, n - 1);
+    conn.clientIndex = (1 - conn.clientIndex) as Direction;
+    countPort(ports, this.tcp.endpoints[1 - conn.clientIndex].port);
+    [conn.client, conn.server] = [conn.server, conn.client];
+    this.sink.sidesSettled?.(conn, true);
+    // Frames parked as responses waiting for their requests are the requests: they go first, in order, and
+    // what the other direction told of its streams and times no longer counts.
+    this.highestRequestStream = 0;
+    this.reqTsSec = -1;
+    this.reqTsNsec = 0;
+    this.noWait = false;
+    const parked = this.parked;
+    if (parked.length > 0) {
+      const last = parked[parked.length - 1];
+      this.releaseParked(true, dirs[conn.clientIndex]);
+      this.requestSeenAt(last.tsSec, last.tsNsec);
+    }
+  }
+
   /** A block that will not be completed: the stream still shows up, with the reason. */
   private abandonBlock(d: DirState, reason: string): void {
     const b = d.block as PendingBlock;
@@ -630,6 +706,7 @@ export class Http2ConnectionHandler implements ConnectionHandler {
     unknown?: UnknownField[],
   ): void {
     const streamId = promisedId !== 0 ? promisedId : sid;
+    if ((this.conn as Http2Connection).sidesGuessed === true && headers.length > 0) this.settleSides(d, headers[0][0]);
     this.touchStream(streamId);
     const ev = { conn: this.conn as Http2Connection, direction: d.name, frame: this.pktFrame, tsSec: this.pktTsSec, tsNsec: this.pktTsNsec, streamId, headers, endStream } as Parameters<Http2Sink['headers']>[0];
     if (error !== undefined) {
@@ -710,6 +787,9 @@ export class Http2ConnectionHandler implements ConnectionHandler {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The request pseudo-header fields (RFC 9113 §8.3.1); `:status` is the response's (§8.3.2). */
+const REQUEST_PSEUDO = new Set([':method', ':path', ':scheme', ':authority', ':protocol']);
 /** Frames whose payload is (part of) a header block: losing one changes HPACK state (RFC 7541 §2.2). */
 function carriesHeaderBlock(type: number): boolean {
   return type === FrameType.HEADERS || type === FrameType.CONTINUATION || type === FrameType.PUSH_PROMISE;

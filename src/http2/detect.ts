@@ -21,7 +21,8 @@
  * Which side is the client, when the start was not captured: a request header block begins with a request
  * pseudo-header (static table entries 1 to 7: `:authority`, `:method`, `:path`, `:scheme`) and a response
  * block with `:status` (entries 8 to 14) (RFC 9113 §8.3, every stack sends pseudo-headers first); failing
- * that, the lower port is the server's.
+ * that, the lower port is the server's, a guess (ephemeral ports can be lower than a server's) that the
+ * HTTP/2 handler corrects at the first header block that shows its sender's role.
  */
 import type { Claim, DetectView } from '../detect/types';
 import type { Direction } from '../tcp/types';
@@ -39,8 +40,14 @@ import { MAX_H1_HEAD_BYTES } from './h2c';
 
 /** How the HTTP/2 handler starts on a connection the test claimed. */
 export type Http2Verdict =
-  /** `synced[d]`: direction d begins on a frame boundary (its start was captured). */
-  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean] }
+  /**
+   * `synced[d]`: direction d begins on a frame boundary (its start was captured). `sidesGuessed`: no
+   * evidence told the client from the server (no SYN, no header block in the bytes held), the lower port
+   * was taken as the server's; the first header block that shows its sender's role settles it
+   * (connection.ts). `runOffsets[d]`: where direction d's frame run begins in its first bytes (-1: no run),
+   * so that the frames before the next packet are read from the packets that carried them.
+   */
+  | { kind: 'h2'; clientIndex: Direction; synced: [boolean, boolean]; sidesGuessed?: boolean; runOffsets?: [number, number] }
   /** An HTTP/1.1 request asking for h2c: followed until the server's 101 (h2c.ts). */
   | { kind: 'upgrade'; clientIndex: Direction };
 
@@ -175,11 +182,11 @@ function plausibleHeader(b: Uint8Array, off: number): boolean {
  * MIN_FRAME_RUN frames, with a HEADERS or DATA frame among them, DATA that starts a gRPC message agreeing
  * with its prefix, and stream ids that do not leap.
  */
-export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN): FrameRun | null {
+export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN, exact = minFrames < MIN_FRAME_RUN): FrameRun | null {
   const reach = Math.min(RUN_START_REACH, b.length - FRAME_HEADER_LENGTH);
   for (let off = 0; off <= reach; off++) {
     if (b[off] !== 0 || !plausibleHeader(b, off)) continue;
-    const run = walk(b, off, minFrames);
+    const run = walk(b, off, minFrames, exact);
     if (run !== null) return run;
   }
   return null;
@@ -188,7 +195,7 @@ export function findFrameRun(b: Uint8Array, minFrames = MIN_FRAME_RUN): FrameRun
 /** Largest step between the stream ids of two frames of a run (streams open in order, §5.1.1). */
 const STREAM_LEAP = 1 << 16;
 
-function walk(b: Uint8Array, off: number, minFrames: number): FrameRun | null {
+function walk(b: Uint8Array, off: number, minFrames: number, exact: boolean): FrameRun | null {
   const run: FrameRun = { offset: off, frames: 0, requestBlocks: 0, responseBlocks: 0 };
   let streamFrames = 0;
   let lastSid = 0;
@@ -224,7 +231,7 @@ function walk(b: Uint8Array, off: number, minFrames: number): FrameRun | null {
   }
   if (run.frames < minFrames) return null;
   // A short run (the other direction of a connection whose run is already found) must end exactly.
-  if (minFrames < MIN_FRAME_RUN && p !== b.length) return null;
+  if (exact && p !== b.length) return null;
   if (minFrames >= MIN_FRAME_RUN && streamFrames === 0) return null;
   return run;
 }
@@ -351,8 +358,9 @@ function frameRuns(view: DetectView, heads: [Uint8Array, Uint8Array]): Http2Prob
     const h = heads[d];
     if (h.length === 0) continue;
     runs[d] = findFrameRun(h);
-    // Past the reach of a first frame header and a few frames more without a run: not HTTP/2.
-    if (runs[d] === null && h.length >= RUN_START_REACH + 4 * FRAME_HEADER_LENGTH) return { claim: 'no' };
+    // Past the reach of a first frame header and a few frames more without a run: not HTTP/2, unless the
+    // bytes are a chain of fewer frames that may still become one (two frames of 16 KiB fill that reach).
+    if (runs[d] === null && h.length >= RUN_START_REACH + 4 * FRAME_HEADER_LENGTH && findFrameRun(h, 1, false) === null) return { claim: 'no' };
   }
   const both = heads[0].length > 0 && heads[1].length > 0;
   // One direction's run found: the other, which may have sent little (a request or two), needs only
@@ -374,6 +382,7 @@ function frameRuns(view: DetectView, heads: [Uint8Array, Uint8Array]): Http2Prob
 }
 
 function joinedVerdict(view: DetectView, runs: [FrameRun | null, FrameRun | null]): Http2Verdict {
+  const runOffsets: [number, number] = [runs[0]?.offset ?? -1, runs[1]?.offset ?? -1];
   let clientIndex: Direction;
   const votes = (d: Direction): number => {
     const r = runs[d];
@@ -387,8 +396,9 @@ function joinedVerdict(view: DetectView, runs: [FrameRun | null, FrameRun | null
   else {
     const [a, b] = view.conn.endpoints;
     clientIndex = a.port > b.port ? 0 : 1;
+    return { kind: 'h2', clientIndex, synced: [false, false], sidesGuessed: true, runOffsets };
   }
-  return { kind: 'h2', clientIndex, synced: [false, false] };
+  return { kind: 'h2', clientIndex, synced: [false, false], runOffsets };
 }
 
 function yes(verdict: Http2Verdict): Http2Probe {

@@ -31,6 +31,11 @@ export interface Http2Connection {
    * header fields from the peers' earlier HPACK state.
    */
   joined?: boolean;
+  /**
+   * Which side is the client was guessed from the port numbers (a joined connection whose bytes so far held
+   * no header block that shows its sender's role). Cleared when one does (`Http2Sink.sidesSettled`).
+   */
+  sidesGuessed?: boolean;
 }
 
 /** A header field as decoded; `value` is a string (latin1/UTF-8 as sent). */
@@ -116,6 +121,12 @@ export interface Http2Sink {
    * a header block): the loss concerns that stream alone. Absent, it may concern every stream.
    */
   gap?(conn: Http2Connection, direction: Http2Direction, lostBytes: number, streamId?: number): void;
+  /**
+   * The guess of which side is the client (`sidesGuessed`) is settled by a header block. `swapped`: it was
+   * wrong; from now on events carry the corrected directions, and `client`/`server` are swapped (events
+   * before had them reversed).
+   */
+  sidesSettled?(conn: Http2Connection, swapped: boolean): void;
   /** The TCP connection is over; streams still open are incomplete. */
   connectionClosed(conn: Http2Connection): void;
 }

@@ -3,7 +3,6 @@
  * and a reader that turns the pcapng it wrote back into interfaces, packets, statistics and TCP payloads.
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -13,15 +12,8 @@ import type { CaptureInterface, CaptureSection, InterfaceStatistics } from '../.
 
 export const ROOT = join(__dirname, '..', '..');
 
-/**
- * The command under test: bin/grpctk.js once the built CLI (dist/, made by `npm run build`, which `npm test`
- * runs first) registers `capture`; until then ./run-cli.ts, the capture subcommand straight from src/.
- */
-const CLI_ARGS = ((): string[] => {
-  const main = join(ROOT, 'dist', 'cli', 'main.js');
-  if (existsSync(main) && /require\(["']\.\/capture["']\)/.test(readFileSync(main, 'utf8'))) return [join(ROOT, 'bin', 'grpctk.js')];
-  return ['--import', 'tsx', join(__dirname, 'run-cli.ts')];
-})();
+/** The command under test, as a user runs it: bin/grpctk.js (the bundle `npm test` builds first). */
+const CLI_ARGS = [join(ROOT, 'bin', 'grpctk.js')];
 const PROTO = join(ROOT, 'samples', 'protos', 'helloworld.proto');
 
 // ----------------------------------------------------------------------------------------------------------
@@ -92,13 +84,24 @@ export interface Child {
 }
 
 /**
- * Captures still running when a test file ends: a test that failed before stopping its capture would
- * otherwise keep the file's process, and the whole run, waiting forever.
+ * Children (captures, servers, decoders) still running when a test file ends: a test that failed or timed
+ * out before stopping them (a timed-out test's `finally` never runs) would otherwise leave them behind and
+ * keep the file's process, and the whole run, waiting forever. Killed in `after`, and on exit should the
+ * file end another way.
  */
 const running = new Set<ChildProcess>();
-after(() => {
+function killRunning(): void {
   for (const proc of running) proc.kill('SIGKILL');
-});
+}
+after(killRunning);
+process.on('exit', killRunning);
+
+/** Kills `proc` with the others when the test file ends, if it is still running then. */
+export function track<T extends ChildProcess>(proc: T): T {
+  if (proc.exitCode === null && proc.signalCode === null) running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  return proc;
+}
 
 /** `grpctk ARGS`, with stdout kept as bytes and stderr as text. */
 export function runGrpctk(args: string[], options: SpawnOptions = {}): Child {
@@ -112,8 +115,7 @@ export function runLauncher(launcher: string[], args: string[], options: SpawnOp
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
+  track(proc);
   const child: Child = {
     proc,
     stdout: [],

@@ -123,7 +123,7 @@ test('writing into a pipe whose reader is gone is OutputClosedError (the capture
       try { for (let i = 0; i < 100; i++) writeAllSync(1, [Buffer.alloc(65536)]); console.error('no error'); }
       catch (e) { console.error(e instanceof OutputClosedError ? 'closed' : 'other: ' + e.message); }
     }, 200);`;
-  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" --import tsx -e '${script.replace(/'/g, "'\\''")}' | true`], {
+  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" --require "${require.resolve('tsx/cjs')}" -e '${script.replace(/'/g, "'\\''")}' | true`], {
     encoding: 'utf8',
     cwd: join(__dirname, '..', '..'),
   });

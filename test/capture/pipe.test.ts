@@ -5,15 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { callAll, capturing, exitOf, ROOT, runGrpctk, startServer, waitFor } from './helpers';
+import { callAll, capturing, exitOf, ROOT, runGrpctk, startServer, track, waitFor } from './helpers';
 
 test('capture -w - piped into decode - shows every call while the capture is still running', async () => {
   const server = await startServer();
   const capture = runGrpctk(['capture', '-i', 'lo', '-f', `tcp port ${server.port}`, '-w', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const decode = spawn(process.execPath, [path.join(ROOT, 'bin', 'grpctk.js'), 'decode', '-F', 'ndjson', '-'], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const decode = track(
+    spawn(process.execPath, [path.join(ROOT, 'bin', 'grpctk.js'), 'decode', '-F', 'ndjson', '-'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
   // The test reads capture's stdout into its own buffer list too; forward every chunk to decode.
   capture.proc.stdout!.on('data', (b: Buffer) => decode.stdin!.write(b));
   capture.proc.stdout!.on('end', () => decode.stdin!.end());

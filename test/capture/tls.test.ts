@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureReader } from '../../src/pcap/reader';
 import { DSB_SECRETS_TYPE_TLS } from '../../src/pcap/constants';
-import { capturing, exitOf, ROOT, runGrpctk, tcpSegment } from './helpers';
+import { capturing, exitOf, ROOT, runGrpctk, tcpSegment, track, waitFor } from './helpers';
 
 const CERT = join(__dirname, 'fixtures', 'tls-cert.pem');
 const KEY = join(__dirname, 'fixtures', 'tls-key.pem');
@@ -31,9 +31,12 @@ test('capture --tls-keylog writes the secrets before the ServerHello; the file d
     const keylog = join(dir, 'keys.txt');
     const cap = runGrpctk(['capture', '-i', 'lo', '-f', `tcp port ${port}`, '-w', file, '--tls-keylog', keylog]);
     await capturing(cap);
-    const server = spawn(process.execPath, [join(ROOT, 'samples/src/node-server.js'), '--host', '127.0.0.1', '--port', String(port), '--tls-cert', CERT, '--tls-key', KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = track(spawn(process.execPath, [join(ROOT, 'samples/src/node-server.js'), '--host', '127.0.0.1', '--port', String(port), '--tls-cert', CERT, '--tls-key', KEY], { stdio: ['ignore', 'pipe', 'inherit'] }));
     try {
-      await new Promise<void>((resolve) => server.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('listening')) resolve(); }));
+      let listening = false;
+      server.stdout!.on('data', (b: Buffer) => (listening ||= b.toString().includes('listening')));
+      await waitFor(() => listening || server.exitCode !== null, 'the TLS server to listen');
+      assert.ok(listening, 'the TLS server listens');
       const client = spawnSync(process.execPath, [`--tls-keylog=${keylog}`, join(ROOT, 'samples/src/node-client.js'), '--target', `127.0.0.1:${port}`, '--scenario', 'hello', '--tls-ca', CERT, '--tls-name', 'grpctk.test'], { encoding: 'utf8' });
       assert.equal(client.status, 0, client.stderr);
     } finally {

@@ -9,13 +9,14 @@ import { neutralizeCell } from '../../src/output/csv';
 import { parseCsvStrict } from './csv-strict';
 
 const ROOT = path.resolve(__dirname, '../..');
-const RUNNER = path.join(ROOT, 'test/stats/cli-runner.ts');
+/** The CLI as a user runs it (the bundle `npm test` builds first). */
+const CLI = path.join(ROOT, 'bin', 'grpctk.js');
 const HOSTILE_PCAP = path.join(ROOT, 'samples/hostile.pcapng');
 const READY = fs.existsSync(path.join(ROOT, 'samples/READY')) && fs.readFileSync(path.join(ROOT, 'samples/READY'), 'utf8').includes('hostile.pcapng');
 const hostile = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples/src/hostile.json'), 'utf8'));
 
 function grpctk(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', RUNNER, ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8' });
 }
 
 function noFormula(rows: string[][]): void {

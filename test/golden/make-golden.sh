@@ -5,7 +5,7 @@
 #   test/golden/make-golden.sh                        # every capture in samples/
 #   test/golden/make-golden.sh grpcjs-basic.pcapng    # only the named captures
 #
-# Per capture F (its file name, extension included): F.packets.tsv, F.grpc.json, F.bytes.tsv.
+# Per capture F (its file name, extension included): F.packets.tsv, F.grpc.json, F.bytes.tsv, F.http2.tsv.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -33,6 +33,7 @@ ports_of() {
     joined-grpcjs*) echo 52100 ;;
     joined-grpcio*) echo 52101 ;;
     joined-grpcgo*) echo 52102 ;;
+    joined-stream*) echo 52104 ;;
     merged*) echo 52103 ;;
     other-protocols*) echo "" ;;
     tls-nokeys*) echo 50443 ;;
@@ -118,8 +119,12 @@ golden() {
     -e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.len \
     -e tcp.flags.syn -e tcp.flags.ack \
     | python3 "$NORM" bytes "$ports" >"$OUT/$file.bytes.tsv.tmp"
+  # Every HTTP/2 frame with its packet's time: the start and end of each stream, for stats' latencies.
+  tshark -r "$in" -n "${dopts[@]}" -Y http2 -T fields -E header=y -E separator=/t \
+    -e frame.time_epoch -e tcp.stream -e tcp.srcport -e http2.streamid -e http2.type -e http2.flags \
+    >"$OUT/$file.http2.tsv.tmp"
   local f
-  for f in packets.tsv grpc.json bytes.tsv; do mv "$OUT/$file.$f.tmp" "$OUT/$file.$f"; done
+  for f in packets.tsv grpc.json bytes.tsv http2.tsv; do mv "$OUT/$file.$f.tmp" "$OUT/$file.$f"; done
   echo "make-golden: $file: $(($(wc -l <"$OUT/$file.packets.tsv") - 1)) packets," \
     "$(grep -c '"direction"' "$OUT/$file.grpc.json" || true) gRPC messages," \
     "$(grep -c '"method"' "$OUT/$file.grpc.json" || true) calls"

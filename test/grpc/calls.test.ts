@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { GrpcCallTracker, headerObject } from '../../src/grpc/calls';
+import { GrpcCallTracker, headerObject, MAX_HELD_BYTES_PER_CALL, MAX_HELD_BYTES_TOTAL } from '../../src/grpc/calls';
 import type { RecordSink } from '../../src/records/types';
 import type { Http2Connection, Http2Direction, HeaderField } from '../../src/http2/types';
 import type { CallRecord, FrameRecord, MessageRecord } from '../../src/records/types';
@@ -622,4 +622,41 @@ test('arbitrary DATA bytes on a call never throw and every record is JSON', asyn
     }),
     { numRuns: 500 },
   );
+});
+
+test('messages held for inference are bounded over all calls (MAX_HELD_BYTES_TOTAL): the call that would go over is written undecided', () => {
+  const h = new Harness({ ...makeConn(), joined: true });
+  // Streams seen by their DATA alone on a joined connection: each holds one message just under
+  // MAX_HELD_BYTES_PER_CALL, for inference when it ends.
+  const size = MAX_HELD_BYTES_PER_CALL - 1024;
+  const fit = Math.floor(MAX_HELD_BYTES_TOTAL / size);
+  const body = new Uint8Array(size);
+  for (let i = 0; i <= fit; i++) h.data('request', 1 + 2 * i, lpm(body));
+  // All held but the last, which went out at once.
+  assert.deepEqual(h.messages.map((m) => m.stream), [1 + 2 * fit]);
+  h.tracker.finish();
+  const over = `method not inferred: messages held over all calls exceed ${MAX_HELD_BYTES_TOTAL} bytes (MAX_HELD_BYTES_TOTAL)`;
+  assert.equal(h.calls.length, fit + 1);
+  assert.deepEqual(h.calls.filter((c) => c.errors?.includes(over)).map((c) => c.stream), [1 + 2 * fit]);
+  assert.equal(h.messages.length, fit + 1);
+});
+
+test('a joined connection whose sides were guessed wrong: the calls seen by their DATA alone trade directions when told', () => {
+  const h = new Harness({ ...makeConn(), joined: true, sidesGuessed: true }, {}, RAW_DECODER);
+  h.data('request', 3, new Uint8Array([0x61, 0x62])); // the end of a message begun before the capture
+  h.data('request', 3, lpm(new Uint8Array([0x0a, 0x01, 0x62])));
+  h.data('response', 3, lpm(new Uint8Array([0x0a, 0x01, 0x61])));
+  assert.deepEqual(h.messages, [], 'held while the sides are a guess');
+  h.conn.sidesGuessed = false;
+  h.tracker.sidesSettled(h.conn, true);
+  h.data('request', 3, lpm(new Uint8Array([0x0a, 0x01, 0x63])), true);
+  h.headers('response', 3, okTrailers, true);
+  assert.deepEqual(h.messages.map((m) => [m.frame, m.direction, m.index, m.body]), [
+    [2, 'response', 0, { 1: 'b' }],
+    [3, 'request', 0, { 1: 'a' }],
+    [4, 'request', 1, { 1: 'c' }],
+  ]);
+  const c = h.calls[0];
+  assert.deepEqual([c.status, c.duration_ms, c.request_messages, c.response_messages], [0, null, 2, 1]);
+  assert.ok(c.errors?.includes('response: 2 bytes skipped to the first message boundary (the capture joined the stream inside a message)'));
 });

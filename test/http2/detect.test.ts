@@ -107,13 +107,34 @@ test('a connection joined midway is HTTP/2 by its frame runs, and its client is 
   const c = conn(false, [50051, 60000]);
   const p = probeHttp2(view(c, [server, client], false), new Set());
   assert.equal(p.claim, 'yes');
-  assert.deepEqual(p.verdict, { kind: 'h2', clientIndex: 1, synced: [false, false] });
+  // The client's run begins after the tail of a frame cut by the join (300 + 9 - 120 octets in).
+  assert.deepEqual(p.verdict, { kind: 'h2', clientIndex: 1, synced: [false, false], runOffsets: [0, 189] });
   // One direction only: wait for the other, unless nothing more comes.
   assert.equal(probeHttp2(view(c, [server, new Uint8Array(0)], false), new Set()).claim, 'more');
   assert.equal(probeHttp2(view(c, [server, new Uint8Array(0)], true), new Set()).claim, 'yes');
   // A DATA frame whose gRPC prefix announces more than its payload holds and is followed by another one.
   const lying = concat(frame(0x0, 0, 3, [0, 0, 0, 0, 2, 1, 2, 9, 9, 9]), frame(0x8, 0, 0, [0, 0, 0x10, 0]), frame(0x8, 0, 0, [0, 0, 0x10, 0]));
   assert.equal(findFrameRun(lying), null);
+});
+
+test('runs of DATA alone do not tell the client: the higher port is taken for it, and the verdict says it is a guess', () => {
+  const msg = [0, 0, 0, 0, 3, 8, 1, 16];
+  const data = (sid: number) => concat(frame(0x0, 0, sid, msg), frame(0x0, 0, sid + 2, msg), frame(0x8, 0, 0, [0, 0, 0x10, 0]));
+  // Endpoint 1 is the client of a server on 52104, but its ephemeral port is lower.
+  const p = probeHttp2(view(conn(false, [52104, 37550]), [data(3), data(3)], false), new Set());
+  assert.equal(p.claim, 'yes');
+  assert.deepEqual(p.verdict, { kind: 'h2', clientIndex: 0, synced: [false, false], sidesGuessed: true, runOffsets: [0, 0] });
+});
+
+test('a first packet of two frames, the first of 16 KiB, is not taken for another protocol: the run comes with the next', () => {
+  // The tail of a large message (a full-size DATA frame and a short one), then small DATA frames.
+  const tail = concat(frame(0x0, 0, 3, new Uint8Array(16384).fill(0x63)), frame(0x0, 0, 3, new Uint8Array(478).fill(0x63)));
+  const c = conn(false, [37550, 52104]);
+  const small = concat(frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 1, 16]), frame(0x0, 0, 5, [0, 0, 0, 0, 3, 8, 2, 16]), frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 3, 16]));
+  assert.equal(probeHttp2(view(c, [tail, new Uint8Array(0)], false), new Set()).claim, 'more');
+  const p = probeHttp2(view(c, [concat(tail, frame(0x0, 0, 3, [0, 0, 0, 0, 3, 8, 1, 16])), small], false), new Set());
+  assert.equal(p.claim, 'yes');
+  assert.equal(p.verdict?.kind === 'h2' && p.verdict.runOffsets?.[0], 0);
 });
 
 test('a captured start decides: the preface, a server preface waiting for it, an h2c upgrade, or nothing', () => {

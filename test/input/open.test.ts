@@ -152,7 +152,7 @@ test('openInput tells captures from text, and hands out every byte including the
 /** Runs stdin-child.ts with `pieces` written to its stdin one after another, a little apart. */
 function throughStdin(pieces: Uint8Array[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'stdin-child.ts')], {
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'stdin-child.ts')], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';

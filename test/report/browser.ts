@@ -46,22 +46,43 @@ export async function launch(): Promise<{ browser: Browser; close: () => Promise
 export async function openReport(browser: Browser, file: string, viewport = { width: 1280, height: 900 }): Promise<Opened> {
   const page = await browser.newPage();
   await page.setViewport(viewport);
-  const errors: string[] = [];
-  const requests: string[] = [];
-  const dialogs: string[] = [];
-  const url = 'file://' + path.resolve(file);
+  return watch(page).open(file);
+}
+
+/**
+ * One page that opens report after report (a navigation each), for a test that looks at many: a new tab per
+ * report costs chromium about twice the CPU time. What each open records starts empty.
+ */
+export async function reusablePage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<{ open: (file: string) => Promise<Opened>; close: () => Promise<void> }> {
+  const page = await browser.newPage();
+  await page.setViewport(viewport);
+  const watched = watch(page);
+  return { open: watched.open, close: () => page.close() };
+}
+
+/** Listeners on `page` that record into the arrays of the report opened last. */
+function watch(page: Page): { open: (file: string) => Promise<Opened> } {
+  let current: Opened = { page, errors: [], requests: [], dialogs: [] };
+  let url = '';
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() === 'error') current.errors.push(m.text());
   });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('pageerror', (e) => current.errors.push(String(e)));
   page.on('request', (r) => {
-    if (r.url() !== url) requests.push(r.url());
+    if (r.url() !== url) current.requests.push(r.url());
   });
   page.on('dialog', (d) => {
-    dialogs.push(d.message());
+    current.dialogs.push(d.message());
     void d.dismiss();
   });
-  await page.goto(url, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, { timeout: 20_000 });
-  return { page, errors, requests, dialogs };
+  return {
+    open: async (file: string) => {
+      url = 'file://' + path.resolve(file);
+      current = { page, errors: [], requests: [], dialogs: [] };
+      const opened = current;
+      await page.goto(url, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, { timeout: 20_000 });
+      return opened;
+    },
+  };
 }

@@ -95,19 +95,19 @@ export function comparable(records: Record<string, unknown>[]): string[] {
     .sort();
 }
 
-/** Runs `grpctk <args>` (with split registered) in a child process. */
+/** Runs `grpctk <args>` in a child process, as a user would (the bundle `npm test` builds first). */
 export function grpctk(args: string[], options: { input?: Buffer | string; shell?: string } = {}): SpawnSyncReturns<string> {
-  const cli = path.join(__dirname, 'cli.ts');
+  const cli = path.join(ROOT, 'bin', 'grpctk.js');
   if (options.shell !== undefined) {
-    const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    return spawnSync('bash', ['-c', `${options.shell} node --import tsx ${cli} ${quoted}`], {
+    const quoted = [cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    return spawnSync('bash', ['-c', `${options.shell} '${process.execPath}' ${quoted}`], {
       cwd: ROOT,
       input: options.input,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
   }
-  return spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+  return spawnSync(process.execPath, [cli, ...args], {
     cwd: ROOT,
     input: options.input,
     encoding: 'utf8',

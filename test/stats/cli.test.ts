@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { makeCall } from '../records/make';
 
 const ROOT = path.resolve(__dirname, '../..');
-const RUNNER = path.join(ROOT, 'test/stats/cli-runner.ts');
+/** The CLI as a user runs it (the bundle `npm test` builds first). */
+const CLI = path.join(ROOT, 'bin', 'grpctk.js');
 
 function grpctk(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', RUNNER, ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input, encoding: 'utf8' });
 }
 
 const NDJSON = [

@@ -1,12 +1,11 @@
 /**
  * Stats on the real samples against Wireshark: counts per method and status, messages and bytes from the
- * golden files (test/golden/*.grpc.json, made by tshark), and latencies from tshark's HTTP/2 dissection run
- * here: a call starts at the packet of its request HEADERS and ends at the packet that closed its stream
- * (END_STREAM both ways, or the first RST_STREAM). The same answer is asked of the capture and of its NDJSON.
+ * golden files (test/golden/*.grpc.json, made by tshark), and latencies from tshark's HTTP/2 dissection
+ * (test/golden/*.http2.tsv): a call starts at the packet of its request HEADERS and ends at the packet that
+ * closed its stream (END_STREAM both ways, or the first RST_STREAM). The same answer is asked of the capture and of its NDJSON.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,14 +24,12 @@ interface Golden {
   calls: Array<{ tcp_stream: number; stream: number; method: string; status: number | null }>;
 }
 
-/** Per (tcp.stream, stream): request HEADERS time and close time, in epoch ns, from tshark -T fields. */
+/**
+ * Per (tcp.stream, stream): request HEADERS time and close time, in epoch ns, from tshark's HTTP/2 frames
+ * (`tshark -T fields`, committed as test/golden/F.http2.tsv by make-golden.sh: npm test needs no Wireshark).
+ */
 function tsharkTimes(file: string, serverPort: number): Map<string, { start: bigint; end: bigint | null }> {
-  const out = execFileSync(
-    'tshark',
-    ['-r', file, '-n', '-d', `tcp.port==${serverPort},http2`, '-Y', 'http2', '-T', 'fields',
-      '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'http2.streamid', '-e', 'http2.type', '-e', 'http2.flags'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  ).toString();
+  const out = fs.readFileSync(path.join(ROOT, 'test/golden', `${file}.http2.tsv`), 'utf8').split('\n').slice(1).join('\n');
   const state = new Map<string, { start: bigint | null; client: bigint | null; server: bigint | null; rst: bigint | null }>();
   for (const line of out.trim().split('\n')) {
     const [time, tcp, src, ids, types, flags] = line.split('\t');
@@ -74,7 +71,7 @@ function nearestRank(sorted: number[], p: number): number {
 /** What stats --by method must say, derived from the golden file and tshark only. */
 function expected(file: string, serverPort: number) {
   const golden: Golden = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/golden', `${file}.grpc.json`), 'utf8'));
-  const times = tsharkTimes(path.join(ROOT, 'samples', file), serverPort);
+  const times = tsharkTimes(file, serverPort);
   const methodOf = new Map(golden.calls.map((c) => [`${c.tcp_stream}/${c.stream}`, c.method]));
   const byMethod = new Map<string, { calls: number; status: Record<string, number>; errors: number; durations: number[]; req: number; resp: number; reqBytes: number; respBytes: number }>();
   for (const c of golden.calls) {
