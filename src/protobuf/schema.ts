@@ -239,15 +239,6 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/**
- * protobufjs's descriptor extension, loaded on first need (descriptor sets, reflection): building its types
- * from descriptor.json is about 18 ms of CPU that a run with .proto files alone does not need (measured).
- */
-function descriptorExt(): typeof Descriptor {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('protobufjs/ext/descriptor') as typeof Descriptor;
-}
-
 interface DescriptorMessage {
   name?: string;
   field?: Array<{ name?: string; jsonName?: string }>;
@@ -278,7 +269,7 @@ function rootFromDescriptorSets(filesToRead: Array<{ file: string; bytes: Uint8A
     }
     let set: { file?: Array<protobuf.Message & { name?: string }> };
     try {
-      set = descriptorExt().FileDescriptorSet.decode(bytes) as unknown as typeof set;
+      set = descriptor.FileDescriptorSet.decode(bytes) as unknown as typeof set;
     } catch (e) {
       throw new UsageError(`--descriptor-set ${file}: not a FileDescriptorSet (${oneLine((e as Error).message)})`);
     }
