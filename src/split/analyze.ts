@@ -491,6 +491,11 @@ export class Analyzer implements CaptureSink {
         const live = this.live.get(conn.tcp.index);
         if (live) live.clientIndex = conn.clientIndex;
       },
+      // A joined connection's sides, guessed from its ports, corrected by its first header block.
+      sidesSettled: (conn: Http2Connection) => {
+        const live = this.live.get(conn.tcp.index);
+        if (live) live.clientIndex = conn.clientIndex;
+      },
       headers: (ev: HeadersEvent) => {
         const live = this.live.get(ev.conn.tcp.index);
         if (!live) return;

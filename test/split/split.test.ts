@@ -149,6 +149,15 @@ test('split --by server and --by client: one part per server endpoint and per cl
   }
 });
 
+test('a joined connection: --by server names the server that the first header block shows, not the lower port', async () => {
+  // joined-stream.pcapng joins two connections midway; their clients' ephemeral ports (5114x) are lower than
+  // the server's (52104), so a guess from the ports is wrong until a header block shows who is who.
+  const dir = tmpDir();
+  const { index } = await runSplit({ by: 'server', input: path.join(SAMPLES, 'joined-stream.pcapng'), outDir: dir });
+  assert.deepEqual(index.map((r) => r.key), ['127.0.0.1:52104']);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('split --by count: parts of exactly N packets, in capture order', async () => {
   const dir = tmpDir();
   const input = await readAll(BASIC);
