@@ -16,12 +16,10 @@ import { InputError, UsageError } from '../errors';
 import { parseIsoTimeNs } from '../records/time';
 import { buildHistogram, histogramPercentile, round, type LatencySummary } from './latency';
 import {
-  callsPerSecond,
   comparator,
-  errorRate,
+  groupStats,
   keepOuterTogether,
   MERGE_STATE_VERSION,
-  orderedStatus,
   seriesOf,
   type GroupBy,
   type GroupKey,
@@ -159,25 +157,8 @@ class MergedGroup {
   result(by: GroupBy[], intervalNs: bigint | null, mergeable: boolean, spanSeconds: number, inputCalls: number): GroupStats {
     const head: Pick<GroupStats, 'key'> = {};
     if (by.length > 0) head.key = this.key ?? null;
-    const out: GroupStats = {
-      ...head,
-      calls: this.calls,
-      status: orderedStatus(this.status),
-      errors: this.errors,
-      status_unknown: this.unknown,
-      error_rate: errorRate(this.errors, this.calls, this.unknown),
-      latency_ms: this.latency.summary(),
-      request_messages: this.requestMessages,
-      response_messages: this.responseMessages,
-      request_bytes: this.requestBytes,
-      response_bytes: this.responseBytes,
-      first: this.first?.text ?? null,
-      last: this.last?.text ?? null,
-      calls_per_second: callsPerSecond(this.calls, spanSeconds, inputCalls),
-    };
-    if (intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
-    if (mergeable) out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: this.latency.sum, latency_hdr: this.latency.encodedHistogram() };
-    return out;
+    const series = intervalNs !== null ? seriesOf(this.series, intervalNs, mergeable) : undefined;
+    return groupStats(head, this, this.first?.text ?? null, this.last?.text ?? null, spanSeconds, inputCalls, series, mergeable ? this.latency.sum : null);
   }
 }
 

@@ -231,28 +231,57 @@ class GroupState {
     const head: Pick<GroupStats, 'key'> = {};
     if (by.length === 1) head.key = this.values[0];
     else if (by.length > 1) head.key = Object.fromEntries(by.map((b, i) => [b, this.values[i]]));
-    const out: GroupStats = {
-      ...head,
-      calls: this.calls,
-      status: orderedStatus(this.status),
-      errors: this.errors,
-      status_unknown: this.unknown,
-      error_rate: errorRate(this.errors, this.calls, this.unknown),
-      latency_ms: this.latency.summary(),
-      request_messages: this.requestMessages,
-      response_messages: this.responseMessages,
-      request_bytes: this.requestBytes,
-      response_bytes: this.responseBytes,
-      first: this.firstText,
-      last: this.lastText,
-      calls_per_second: callsPerSecond(this.calls, spanSeconds, inputCalls),
-    };
-    if (this.series !== null && intervalNs !== null) out.series = seriesOf(this.series, intervalNs, mergeable);
-    if (mergeable) {
-      out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: this.latency.sumMs, latency_hdr: this.latency.encodedHistogram() };
-    }
-    return out;
+    const series = this.series !== null && intervalNs !== null ? seriesOf(this.series, intervalNs, mergeable) : undefined;
+    return groupStats(head, this, this.firstText, this.lastText, spanSeconds, inputCalls, series, mergeable ? this.latency.sumMs : null);
   }
+}
+
+/** A group's counters, as the tap keeps them and as --merge adds them up (./merge.ts). */
+export interface GroupCounts {
+  calls: number;
+  errors: number;
+  unknown: number;
+  status: Map<string, number>;
+  latency: { summary(): LatencySummary; encodedHistogram(): string | null };
+  requestMessages: number;
+  responseMessages: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/**
+ * One group's row, the same for the tap and for --merge: `latencySumMs` non-null writes the merge state
+ * (the exact sum and the HDR histogram) that a later --merge reads back.
+ */
+export function groupStats(
+  head: Pick<GroupStats, 'key'>,
+  g: GroupCounts,
+  first: string | null,
+  last: string | null,
+  spanSeconds: number,
+  inputCalls: number,
+  series: IntervalStats[] | undefined,
+  latencySumMs: number | null,
+): GroupStats {
+  const out: GroupStats = {
+    ...head,
+    calls: g.calls,
+    status: orderedStatus(g.status),
+    errors: g.errors,
+    status_unknown: g.unknown,
+    error_rate: errorRate(g.errors, g.calls, g.unknown),
+    latency_ms: g.latency.summary(),
+    request_messages: g.requestMessages,
+    response_messages: g.responseMessages,
+    request_bytes: g.requestBytes,
+    response_bytes: g.responseBytes,
+    first,
+    last,
+    calls_per_second: callsPerSecond(g.calls, spanSeconds, inputCalls),
+  };
+  if (series !== undefined) out.series = series;
+  if (latencySumMs !== null) out.merge = { version: MERGE_STATE_VERSION, latency_sum_ms: latencySumMs, latency_hdr: g.latency.encodedHistogram() };
+  return out;
 }
 
 /**
