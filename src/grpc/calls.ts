@@ -718,27 +718,25 @@ export class GrpcCallTracker implements Http2Sink {
   private message(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage): void {
     const index = ds.messages++;
     ds.bytes += m.length;
-    if (call.held !== null && this.hold(call, ev, ds, m, index)) return;
+    if (call.held === null && !this.emitMessages) return;
+    const p = this.payload(ds, m);
+    if (call.held !== null && this.hold(call, ev, ds, m, index, p)) return;
     if (!this.emitMessages) return;
-    let error: string | null = null;
-    let bytes: Uint8Array | null = null;
+    this.emitMessage(call, ev, ev.direction, index, m.compressed, m.compressed ? (ds.encoding ?? null) : null, m.length, p.bytes, p.error, p.note);
+  }
+
+  /** A message's bytes, decompressed, or why there are none; `note`: what decompression said of them. */
+  private payload(ds: DirectionState, m: DeframedMessage): { bytes: Uint8Array | null; error: string | null; note: string | null } {
+    if (m.badFlag !== undefined) return { bytes: null, error: `invalid compressed flag ${m.badFlag}`, note: null };
+    if (m.bytes === null) return { bytes: null, error: `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`, note: null };
+    if (!m.compressed) return { bytes: m.bytes, error: null, note: null };
     let note: string | null = null;
-    if (m.badFlag !== undefined) {
-      error = `invalid compressed flag ${m.badFlag}`;
-    } else if (m.bytes === null) {
-      error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
-    } else {
-      bytes = m.bytes;
-      if (m.compressed) {
-        try {
-          bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
-        } catch (e) {
-          error = e instanceof DecompressionError ? e.message : String(e);
-          bytes = null;
-        }
-      }
+    try {
+      const bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
+      return { bytes, error: null, note };
+    } catch (e) {
+      return { bytes: null, error: e instanceof DecompressionError ? e.message : String(e), note: null };
     }
-    this.emitMessage(call, ev, ev.direction, index, m.compressed, m.compressed ? (ds.encoding ?? null) : null, m.length, bytes, error, note);
   }
 
   /** Decode (when `bytes`) and write one message record. `note`: what decompression said of the bytes. */
@@ -808,20 +806,16 @@ export class GrpcCallTracker implements Http2Sink {
    * Keep a message of a call whose method is not known yet (a copy, decompressed). False when the call
    * outgrew MAX_HELD_BYTES_PER_CALL: what was held goes out now, undecided, and so does this message.
    */
-  private hold(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage, index: number): boolean {
+  private hold(
+    call: Call,
+    ev: DataEvent,
+    ds: DirectionState,
+    m: DeframedMessage,
+    index: number,
+    p: { bytes: Uint8Array | null; error: string | null; note: string | null },
+  ): boolean {
     const held = call.held as HeldMessage[];
-    let bytes: Uint8Array | null = null;
-    let error: string | null = null;
-    let note: string | null = null;
-    if (m.badFlag !== undefined) error = `invalid compressed flag ${m.badFlag}`;
-    else if (m.bytes === null) error = `message length ${m.length} over limit ${this.maxMessageBytes} (--max-message-size)`;
-    else if (m.compressed) {
-      try {
-        bytes = decompress(ds.encoding, m.bytes, this.maxDecompressedBytes, (n) => (note = n));
-      } catch (e) {
-        error = e instanceof DecompressionError ? e.message : String(e);
-      }
-    } else bytes = m.bytes;
+    const { bytes, error, note } = p;
     const size = bytes === null ? 0 : bytes.length;
     // Without a schema, a call seen by its DATA alone is held only until client and server are told apart.
     const why = this.hasSchema() ? 'method not inferred' : 'written before client and server were told apart';
@@ -838,7 +832,7 @@ export class GrpcCallTracker implements Http2Sink {
     call.heldBytes += size;
     this.heldTotal += size;
     const origin: FrameOrigin = { conn: ev.conn, direction: ev.direction, frame: ev.frame, tsSec: ev.tsSec, tsNsec: ev.tsNsec };
-    held.push({ origin, index, compressed: m.compressed, encoding: m.compressed ? (ds.encoding ?? null) : null, length: m.length, bytes: bytes === null ? null : bytes.slice(), error, note });
+    held.push({ origin, index, compressed: m.compressed, encoding: m.compressed ? (ds.encoding ?? null) : null, length: m.length, bytes: bytes === null ? null : bytes === m.bytes ? bytes.slice() : bytes, error, note });
     return true;
   }
 
