@@ -1114,6 +1114,11 @@ export class GrpcCallTracker implements Http2Sink {
       this.counters.dataOnlyCalls++;
     }
     this.reportSkipped(call);
+    if (call.conn.sidesGuessed === true) {
+      // No header block on the connection showed who sent it: client and server (and so request and
+      // response) are the port-number guess of http2/detect.ts, said so rather than shown as seen.
+      this.addError(call, 'client and server guessed from the port numbers: no header block on the connection showed which side is which (request and response may be swapped)');
+    }
     this.checkUnfinished(call, 'request', call.req);
     this.checkUnfinished(call, 'response', call.resp);
     if (call.held !== null) {

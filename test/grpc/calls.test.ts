@@ -660,3 +660,15 @@ test('a joined connection whose sides were guessed wrong: the calls seen by thei
   assert.deepEqual([c.status, c.duration_ms, c.request_messages, c.response_messages], [0, null, 2, 1]);
   assert.ok(c.errors?.includes('response: 2 bytes skipped to the first message boundary (the capture joined the stream inside a message)'));
 });
+
+test('a joined connection whose sides stay a guess to the end: its calls say that client and server were guessed', () => {
+  const h = new Harness({ ...makeConn(), joined: true, sidesGuessed: true }, {}, RAW_DECODER);
+  h.data('request', 3, lpm(new Uint8Array([0x0a, 0x01, 0x62])));
+  h.data('response', 3, lpm(new Uint8Array([0x0a, 0x01, 0x61])), true);
+  h.data('request', 3, lpm(new Uint8Array([0x0a, 0x01, 0x63])), true);
+  assert.equal(h.calls.length, 1);
+  assert.ok(
+    h.calls[0].errors?.includes('client and server guessed from the port numbers: no header block on the connection showed which side is which (request and response may be swapped)'),
+    JSON.stringify(h.calls[0].errors),
+  );
+});
