@@ -718,11 +718,19 @@ export class GrpcCallTracker implements Http2Sink {
   private message(call: Call, ev: DataEvent, ds: DirectionState, m: DeframedMessage): void {
     const index = ds.messages++;
     ds.bytes += m.length;
-    if (call.held === null && !this.emitMessages) return;
+    const encoding = m.compressed ? (ds.encoding ?? null) : null;
+    if (call.held === null) {
+      if (!this.emitMessages) return;
+      // The common case, with nothing to allocate: a plain message, written as it is.
+      if (!m.compressed && m.badFlag === undefined && m.bytes !== null) {
+        this.emitMessage(call, ev, ev.direction, index, false, null, m.length, m.bytes, null, null);
+        return;
+      }
+    }
     const p = this.payload(ds, m);
     if (call.held !== null && this.hold(call, ev, ds, m, index, p)) return;
     if (!this.emitMessages) return;
-    this.emitMessage(call, ev, ev.direction, index, m.compressed, m.compressed ? (ds.encoding ?? null) : null, m.length, p.bytes, p.error, p.note);
+    this.emitMessage(call, ev, ev.direction, index, m.compressed, encoding, m.length, p.bytes, p.error, p.note);
   }
 
   /** A message's bytes, decompressed, or why there are none; `note`: what decompression said of them. */
