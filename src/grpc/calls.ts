@@ -1170,9 +1170,9 @@ export class GrpcCallTracker implements Http2Sink {
     if (call.errors.length > 0) {
       rec.errors = call.droppedErrors > 0 ? [...call.errors, `${call.droppedErrors} more errors not shown`] : call.errors;
     }
-    // Carried over TLS: what the handshake said, as it stands when the call ends (a copy: it is shared).
+    // Carried over TLS: what the handshake said, as it stands when the call ends (never changed in place).
     const security = call.conn.tcp.security;
-    if (security !== undefined) rec.tls = { ...security.tls };
+    if (security !== undefined) rec.tls = security.tls;
     if (call.group !== null) rec.method_group = call.group.label;
     else if (!call.requestSeen && call.method === '') rec.method_group = 'unknown method (request headers not captured)';
     if (call.inferred.length > 0) {

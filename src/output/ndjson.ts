@@ -111,8 +111,9 @@ export class NdjsonEncoder {
   private headerNext = 0;
   private readonly conns: ConnectionBytes[] = [];
   private connNext = 0;
-  /** The TLS member last written: its keys and values in order, and its bytes (see tlsMember). */
-  private lastTls: { keys: string[]; values: unknown[]; bytes: Buffer } | null = null;
+  /** The TLS summary object last written, and its member's bytes (see tlsMember). */
+  private lastTls: object | null = null;
+  private lastTlsBytes: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly emit: (chunk: Buffer) => void,
@@ -321,31 +322,17 @@ export class NdjsonEncoder {
   }
 
   /**
-   * `,"tls":{…}`. Each call record carries its own copy of its connection's TLS summary, so the copies are
-   * compared with the last one written (same keys in the same order, same values) and its bytes reused.
+   * `,"tls":{…}`. The calls of one connection share its TLS summary object (the TLS layer replaces it, never
+   * changes it in place: tcp/types.ts ConnectionSecurity), so the text of the last one written is reused.
    */
   private tlsMember(t: object): void {
-    const last = this.lastTls;
-    if (last !== null) {
-      const o = t as Record<string, unknown>;
-      let i = 0;
-      let same = Object.getPrototypeOf(t) === Object.prototype;
-      for (const k in o) {
-        if (!same || last.keys[i] !== k || last.values[i] !== o[k] || typeof o[k] === 'object') {
-          same = false;
-          break;
-        }
-        i++;
-      }
-      if (same && i === last.keys.length) return this.raw(last.bytes);
+    if (t !== this.lastTls) {
+      const text = JSON.stringify(t);
+      if (text === undefined) return;
+      this.lastTls = t;
+      this.lastTlsBytes = Buffer.from(',"tls":' + (isSafeJson(text) ? text : escapeJson(text)), 'utf8');
     }
-    const text = JSON.stringify(t);
-    if (text === undefined) return;
-    const bytes = Buffer.from(',"tls":' + (isSafeJson(text) ? text : escapeJson(text)), 'utf8');
-    const o = t as Record<string, unknown>;
-    const keys = Object.keys(o);
-    this.lastTls = { keys, values: keys.map((k) => o[k]), bytes };
-    this.raw(bytes);
+    this.raw(this.lastTlsBytes);
   }
 
   /** `,"key":value` for an optional member that is not undefined. */

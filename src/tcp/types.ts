@@ -42,8 +42,11 @@ export interface TcpConnection {
  * layer (../tls/) sets it on the connection of its plaintext, so call records can say how they were carried.
  */
 export interface ConnectionSecurity {
-  /** For call records; filled in as the handshake is read (ALPN may come after the first calls start). */
-  tls: TlsInfo;
+  /**
+   * For call records, which share it: replaced by a new object (never changed in place) as the handshake
+   * is read (ALPN may come after the first calls start).
+   */
+  tls: Readonly<TlsInfo>;
   /**
    * Why the bytes of the latest gap() were lost when it was not a TCP gap (a TLS record that failed
    * authentication), for the calls' errors; null for a TCP gap.

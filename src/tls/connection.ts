@@ -16,6 +16,7 @@
  * (handshake keys), after each side's Finished (application keys), after a KeyUpdate (the next secret).
  */
 import type { CloseReason, ConnectionHandler, ConnectionSecurity, Direction, HandlerFactory, TcpConnection } from '../tcp/types';
+import type { TlsInfo } from '../records/types';
 import { RecordCipher } from './aead';
 import { HandshakeError, HandshakeReader, HandshakeType, parseClientHello, parseEncryptedExtensions, parseServerHello, type ClientHello, type ServerHello } from './handshake';
 import { tls12Keys, tls13Keys, tls13NextSecret } from './keys';
@@ -500,7 +501,7 @@ export class TlsConnection implements ConnectionHandler {
           if (this.client === -1) this.client = d.dir;
           // After a HelloRetryRequest the second ClientHello keeps the random (RFC 8446 §4.1.2).
           this.clientHello = hello;
-          if (hello.sni !== undefined) this.security.tls.sni = hello.sni;
+          if (hello.sni !== undefined) this.setTls({ sni: hello.sni });
           return;
         }
         case HandshakeType.server_hello: {
@@ -511,7 +512,7 @@ export class TlsConnection implements ConnectionHandler {
         }
         case HandshakeType.encrypted_extensions: {
           const ee = parseEncryptedExtensions(body);
-          if (ee.alpn !== undefined) this.security.tls.alpn = ee.alpn;
+          if (ee.alpn !== undefined) this.setTls({ alpn: ee.alpn });
           return;
         }
         case HandshakeType.finished:
@@ -530,10 +531,16 @@ export class TlsConnection implements ConnectionHandler {
     }
   }
 
+  /**
+   * What the handshake said, as a new object each time it changes (never changed in place): call records
+   * share it as it stands when they end, and a writer may keep the text of the last one it wrote.
+   */
+  private setTls(change: Partial<TlsInfo>): void {
+    this.security.tls = { ...this.security.tls, ...change };
+  }
+
   private serverStarted(hello: ServerHello): void {
-    const info = this.security.tls;
-    info.cipher_suite = cipherSuiteName(hello.cipherSuite);
-    info.version = versionName(hello.version);
+    this.setTls({ cipher_suite: cipherSuiteName(hello.cipherSuite), version: versionName(hello.version) });
     if (hello.helloRetryRequest) return; // the real ServerHello follows the second ClientHello
     this.serverHello = hello;
     if (this.clientHello === null) {
@@ -545,11 +552,11 @@ export class TlsConnection implements ConnectionHandler {
       this.fail('version');
       return;
     }
-    if (hello.alpn !== undefined) info.alpn = hello.alpn;
     const ch = this.clientHello;
-    info.resumed = this.tls13
+    const resumed = this.tls13
       ? hello.psk ? 'yes' : 'no'
       : ch.sessionId.length > 0 && Buffer.compare(ch.sessionId, hello.sessionId) === 0 ? 'yes' : 'no';
+    this.setTls(hello.alpn !== undefined ? { alpn: hello.alpn, resumed } : { resumed });
     const suite = cipherSuite(hello.cipherSuite);
     if (suite === undefined) {
       this.fail('suite');

@@ -182,6 +182,8 @@ test('call records carrying TLS summaries: each line as JSON.stringify writes it
     { ...base, inherited: 'x' },
     Object.assign(Object.create({ inherited: 'x' }), base), // JSON.stringify leaves inherited keys out
     { ...base },
+    base, // one connection's calls share its summary object: the same object twice, and again after others
+    base,
   ];
   const records = tlss.map((tls, i) => call({ stream: i, tls: tls as CallRecord['tls'] }));
   const chunks: Buffer[] = [];
